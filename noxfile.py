@@ -1,0 +1,85 @@
+"""Development sessions: ``nox -s tests``, ``nox -s lint mypy``, ``nox -s conformance`` ...
+
+Every session installs what it needs into its own virtual environment, so a fresh
+machine needs nothing but Python and ``pip install nox``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|venv"
+nox.options.sessions = ["lint", "mypy", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+COVERAGE_FAIL_UNDER = "90"
+
+
+def _install(session: nox.Session, *extras: str) -> None:
+    spec = f".[{','.join(extras)}]" if extras else "."
+    session.install("-e", spec)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, behaviour and contract tests on FakeVault, with line coverage of src/."""
+    _install(session, "test")
+    session.run("coverage", "erase")
+    session.run(
+        "coverage",
+        "run",
+        "--parallel-mode",
+        "-m",
+        "pytest",
+        *(session.posargs or ["-q", "-p", "no:cacheprovider"]),
+        env={"SAFEVAULT_TEST_BACKEND": "fake"},
+    )
+    session.run("coverage", "combine", "--quiet")
+    session.run("coverage", "report", f"--fail-under={COVERAGE_FAIL_UNDER}")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.6")
+    paths = ["src", "tests", "noxfile.py", "scripts", "bench", "examples"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
+    session.run("python", "scripts/unasync.py", "--check")
+
+
+@nox.session
+def mypy(session: nox.Session) -> None:
+    """mypy --strict over src/."""
+    _install(session, "test")
+    session.install("mypy>=1.11")
+    session.run("mypy")
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """The contract suite against Lowkey Vault, started from its Maven Central jar."""
+    _install(session, "test")
+    lowkey = ROOT / ".ci" / "lowkey.sh"
+    session.run("bash", str(lowkey), "start", external=True)
+    try:
+        session.run(
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/contract",
+            *session.posargs,
+            env={
+                "SAFEVAULT_TEST_BACKEND": "lowkey",
+                "SAFEVAULT_LOWKEY_URL": os.environ.get(
+                    "SAFEVAULT_LOWKEY_URL", "https://127.0.0.1:8443"
+                ),
+            },
+        )
+    finally:
+        session.run("bash", str(lowkey), "stop", external=True)
