@@ -1,5 +1,50 @@
-"""safevault: Azure Key Vault, safe by default."""
+"""safevault: Azure Key Vault, safe by default.
 
+``safevault.get_secret("db-password")`` returns a value that is fast (cached, version-aware),
+valid (expiry enforced, which Key Vault itself does not do for secrets) and traced
+(OpenTelemetry spans that never contain a value). ``safevault.aio`` has the async twins.
+"""
+
+from safevault._models import Secret
+from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._sync._default import configure, default_vault, get_secret, set_secret
+from safevault._sync._vault import Vault
+from safevault._validity import Validity
 from safevault._version import __version__
+from safevault.errors import (
+    DecryptionError,
+    DisabledError,
+    ExpiredError,
+    ExpiryPolicyError,
+    InvalidArgumentError,
+    NotYetValidError,
+    RotationConflictError,
+    RotationError,
+    SafeVaultError,
+    ValidityError,
+    VaultConfigurationError,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "CachePolicy",
+    "DecryptionError",
+    "DisabledError",
+    "ExpiredError",
+    "ExpiryPolicy",
+    "ExpiryPolicyError",
+    "InvalidArgumentError",
+    "NotYetValidError",
+    "RotationConflictError",
+    "RotationError",
+    "SafeVaultError",
+    "Secret",
+    "Validity",
+    "ValidityError",
+    "Vault",
+    "VaultConfigurationError",
+    "__version__",
+    "configure",
+    "default_vault",
+    "get_secret",
+    "set_secret",
+]

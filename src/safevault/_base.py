@@ -1,0 +1,150 @@
+"""What the sync and async ``Vault`` share: construction checks and the decisions they apply.
+
+Nothing here does I/O. The shells (``safevault._sync._vault`` generated from
+``safevault.aio._vault``) only call the SDK around these.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, Generic, TypeVar
+
+from safevault._cache import CacheCore
+from safevault._config import RETRY_DEFAULTS, VaultLocation, client_options, locate_vault
+from safevault._failures import is_disabled_answer
+from safevault._models import Secret
+from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._telemetry import Operation, Telemetry
+from safevault._validity import Validity, assess, refusal
+from safevault.errors import DisabledError, InvalidArgumentError
+
+__all__ = ["VaultBase"]
+
+_LOG = logging.getLogger("safevault")
+F = TypeVar("F")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class VaultBase(Generic[F]):
+    """Checked configuration, clocks, caches and telemetry of one vault."""
+
+    def __init__(
+        self,
+        vault_url: str,
+        *,
+        expiry: ExpiryPolicy | None,
+        cache: CachePolicy | None,
+        clock: Callable[[], datetime] | None,
+        timer: Callable[[], float] | None,
+        allow_any_host: bool,
+        client_kwargs: Mapping[str, Any],
+    ) -> None:
+        self._location: VaultLocation = locate_vault(vault_url, allow_any_host=allow_any_host)
+        if expiry is None:
+            expiry = ExpiryPolicy()
+        if cache is None:
+            cache = CachePolicy()
+        if not isinstance(expiry, ExpiryPolicy):
+            raise InvalidArgumentError("expiry must be a safevault.ExpiryPolicy.")
+        if not isinstance(cache, CachePolicy):
+            raise InvalidArgumentError("cache must be a safevault.CachePolicy.")
+        if clock is not None and not callable(clock):
+            raise InvalidArgumentError("clock must be a callable returning an aware datetime.")
+        if timer is not None and not callable(timer):
+            raise InvalidArgumentError("timer must be a callable returning monotonic seconds.")
+        self._expiry = expiry
+        self._cache_policy = cache
+        self._clock: Callable[[], datetime] = clock or _utc_now
+        self._timer: Callable[[], float] = timer or time.monotonic
+        options = client_options(client_kwargs)
+        self._retry_options = {k: options.pop(k) for k in RETRY_DEFAULTS if k in options}
+        self._client_options = options
+        self._refresh_timeout = cache.refresh_timeout.total_seconds()
+        self._tel = Telemetry(self._location.host)
+        self._secret_cache: CacheCore[Secret, F] = CacheCore(cache, expiry)
+
+    @property
+    def vault_url(self) -> str:
+        """The vault's URL, e.g. ``https://myvault.vault.azure.net``."""
+        return self._location.url
+
+    @property
+    def expiry_policy(self) -> ExpiryPolicy:
+        return self._expiry
+
+    @property
+    def cache_policy(self) -> CachePolicy:
+        return self._cache_policy
+
+    def __repr__(self) -> str:
+        return f"{type(self).__module__.split('.')[0]}.Vault({self.vault_url!r})"
+
+    def _after_fork(self) -> None:
+        self._secret_cache.after_fork()
+
+    # -- decisions applied by both shells -------------------------------------------------
+
+    def _map_error(self, error: BaseException, kind: str, name: str, version: str | None) -> BaseException:
+        """Key Vault's 403 ``SecretDisabled`` becomes :class:`DisabledError`; the rest passes."""
+        if is_disabled_answer(error):
+            mapped = DisabledError(
+                f"The {kind} {name!r} (version {version or 'latest'}) is disabled in the "
+                f"vault; enable it or read another version.",
+                kind=kind,
+                name=name,
+                version=version,
+            )
+            mapped.__cause__ = None
+            return mapped
+        return error
+
+    def _checked(self, core: CacheCore[Any, F], kind: str, item: Any, op: Operation) -> Any:
+        """Apply the expiry policy to an object about to be returned."""
+        validity = assess(
+            enabled=item.enabled,
+            not_before=item.not_before,
+            expires_on=item.expires_on,
+            now=self._clock(),
+            policy=self._expiry,
+        )
+        op.set_item(item, validity.value)
+        error = refusal(
+            validity,
+            self._expiry,
+            kind=kind,
+            name=item.name,
+            version=item.version,
+            not_before=item.not_before,
+            expires_on=item.expires_on,
+        )
+        if error is not None:
+            raise error
+        if validity is Validity.EXPIRING:
+            Telemetry.expiring(op, kind, item.expires_on)
+            if core.first_warning(item.name.lower(), item.version):
+                _LOG.warning(
+                    "safevault: %s %r version %s expires at %s; rotate it before then.",
+                    kind,
+                    item.name,
+                    item.version,
+                    item.expires_on.isoformat(),
+                )
+        elif validity in (Validity.EXPIRED, Validity.NOT_YET_VALID):
+            op.event("safevault.validity_ignored", {"safevault.validity": validity.value})
+            if self._expiry.on_read == "warn" and core.first_warning(
+                item.name.lower(), f"{item.version}/{validity.value}"
+            ):
+                _LOG.warning(
+                    "safevault: serving %s %r version %s although it is %s (on_read='warn').",
+                    kind,
+                    item.name,
+                    item.version,
+                    validity.value.replace("_", " "),
+                )
+        return item

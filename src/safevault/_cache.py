@@ -1,0 +1,343 @@
+"""The cache's state and decisions, free of I/O and shared by the sync and async shells.
+
+Entries are keyed by ``(name.lower(), version)``; ``version`` None is the "latest" pointer,
+whose entry is also stored under its own version, so a pinned read of the current version
+hits. Entries are immutable apart from ``last_used``; a hit is one dict read and one float
+comparison against ``hit_until`` and takes no lock. Everything else (planning a miss,
+storing, single-flight bookkeeping, backoff, the negative cache) happens here under one lock,
+on the miss path only. Times are the injected monotonic ``timer``'s seconds; an object's
+expiry is converted to that scale when the entry is made.
+
+Why not cachetools for the entries: every ``TTLCache``/``LRUCache`` read reorders its LRU
+list, so it needs a lock on the hit path, which collapses under threads. The entry table is
+a plain dict with sampled (approximate) LRU eviction; cachetools serves the bounded
+"warned once per version" memory, which is only touched on slow paths.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from cachetools import LRUCache
+
+from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._validity import Validity, assess
+
+__all__ = ["CacheCore", "Entry", "Step"]
+
+INF = float("inf")
+REFRESH_AHEAD_AT = 0.8
+BACKOFF_CAP = 16.0
+EVICTION_SAMPLE = 8
+
+Key = tuple[str, str | None]
+T = TypeVar("T")
+F = TypeVar("F")
+
+
+class Entry(Generic[T]):
+    """One cached object version and the instants (timer seconds) that govern it."""
+
+    __slots__ = (
+        "expiry_at",
+        "fetched_at",
+        "fresh_until",
+        "hit_until",
+        "item",
+        "last_used",
+        "refresh_at",
+        "stale_until",
+    )
+
+    def __init__(
+        self,
+        item: T,
+        *,
+        fetched_at: float,
+        refresh_at: float,
+        fresh_until: float,
+        stale_until: float,
+        expiry_at: float,
+        hit_until: float,
+    ) -> None:
+        self.item = item
+        self.fetched_at = fetched_at
+        self.refresh_at = refresh_at
+        self.fresh_until = fresh_until
+        self.stale_until = stale_until
+        self.expiry_at = expiry_at
+        self.hit_until = hit_until
+        self.last_used = fetched_at
+
+
+class Step(Enum):
+    """What a read that missed the fast path does next."""
+
+    SERVE = "serve"  # fresh enough: serve from the cache
+    SERVE_AND_REFRESH = "serve_and_refresh"  # serve now, refresh in the background
+    REVALIDATE = "revalidate"  # past ttl: wait up to refresh_timeout, else serve stale
+    FETCH = "fetch"  # nothing usable cached: fetch (single-flight)
+    SERVE_STALE = "serve_stale"  # backing off after transient failures: serve the last good value
+    RAISE = "raise"  # negative cache or backoff without a value: raise the remembered error
+
+
+@dataclass
+class _Backoff:
+    failures: int
+    retry_at: float
+    error: BaseException
+
+
+@dataclass
+class _Negative:
+    until: float
+    error: BaseException
+
+
+@dataclass(frozen=True)
+class Plan(Generic[T]):
+    step: Step
+    entry: Entry[T] | None = None
+    error: BaseException | None = None
+
+
+class CacheCore(Generic[T, F]):
+    """State and decisions of one vault's cache for one kind of object.
+
+    :param policy: the cache policy.
+    :param expiry: the expiry policy (decides which entries may be hit without a check).
+    :param random_fn: source of jitter in [0, 1) (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        policy: CachePolicy,
+        expiry: ExpiryPolicy,
+        *,
+        random_fn: Callable[[], float] = random.random,
+    ) -> None:
+        self.policy = policy
+        self.expiry = expiry
+        self._random = random_fn
+        self._ttl = policy.ttl.total_seconds()
+        self._max_stale = policy.max_stale.total_seconds()
+        self._negative_ttl = policy.negative_ttl.total_seconds()
+        self._warn_before = expiry.warn_before.total_seconds()
+        self.entries: dict[Key, Entry[T]] = {}
+        self._reset_locked_state()
+
+    def _reset_locked_state(self) -> None:
+        self.lock = threading.Lock()
+        self.flights: dict[Key, F] = {}
+        self._negative: dict[Key, _Negative] = {}
+        self._backoff: dict[Key, _Backoff] = {}
+        self._announced: dict[str, str] = {}
+        self._warned: LRUCache[tuple[str, str], bool] = LRUCache(maxsize=4096)
+        self._subscribers: dict[str, list[Callable[..., Any]]] = {}
+
+    def after_fork(self) -> None:
+        """In a forked child: new locks, no flights inherited from threads that do not exist."""
+        subscribers = self._subscribers
+        self._reset_locked_state()
+        self._subscribers = subscribers
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def make_entry(self, item: T, now_t: float, clock_now: datetime) -> Entry[T]:
+        """An entry for ``item`` fetched at ``now_t``, with a jittered ttl."""
+        jitter = self.policy.jitter
+        ttl = self._ttl * (1.0 + jitter * (2.0 * self._random() - 1.0)) if jitter else self._ttl
+        fresh_until = now_t + ttl
+        expires_on: datetime | None = getattr(item, "expires_on", None)
+        expiry_at = (
+            INF if expires_on is None else now_t + (expires_on - clock_now).total_seconds()
+        )
+        if expiry_at > now_t:
+            fresh_until = min(fresh_until, expiry_at)  # revalidate the moment it expires
+        refresh_at = now_t + REFRESH_AHEAD_AT * ttl if self.policy.refresh_ahead else fresh_until
+        refresh_at = min(refresh_at, fresh_until)
+        stale_until = max(fresh_until, min(fresh_until + self._max_stale, expiry_at))
+        validity = assess(
+            enabled=getattr(item, "enabled", True),
+            not_before=getattr(item, "not_before", None),
+            expires_on=expires_on,
+            now=clock_now,
+            policy=self.expiry,
+        )
+        if validity in (Validity.VALID, Validity.NO_EXPIRY):
+            hit_until = min(refresh_at, expiry_at - self._warn_before)
+        else:
+            hit_until = -INF  # every read takes the checked path
+        return Entry(
+            item,
+            fetched_at=now_t,
+            refresh_at=refresh_at,
+            fresh_until=fresh_until,
+            stale_until=stale_until,
+            expiry_at=expiry_at,
+            hit_until=hit_until,
+        )
+
+    def plan(self, key: Key, now_t: float) -> Plan[T]:
+        """Decide how a read of ``key`` that missed the fast path proceeds."""
+        if not self.policy.enabled:
+            return Plan(Step.FETCH)
+        negative = self._negative.get(key)
+        if negative is not None:
+            if now_t < negative.until:
+                return Plan(Step.RAISE, error=negative.error)
+            self._negative.pop(key, None)
+        entry = self.entries.get(key)
+        backoff = self._backoff.get(key)
+        backing_off = backoff is not None and now_t < backoff.retry_at
+        if entry is not None and now_t < entry.fresh_until:
+            if now_t >= entry.refresh_at and not backing_off and key not in self.flights:
+                return Plan(Step.SERVE_AND_REFRESH, entry)
+            return Plan(Step.SERVE, entry)
+        if backing_off:
+            assert backoff is not None
+            if entry is not None and now_t < entry.stale_until:
+                return Plan(Step.SERVE_STALE, entry)
+            return Plan(Step.RAISE, error=backoff.error)
+        if entry is not None and now_t < entry.stale_until:
+            return Plan(Step.REVALIDATE, entry)
+        return Plan(Step.FETCH)
+
+    def stale(self, key: Key, now_t: float) -> Entry[T] | None:
+        """The last good entry of ``key`` if it may still be served after a transient failure."""
+        entry = self.entries.get(key)
+        if entry is not None and now_t < entry.stale_until:
+            return entry
+        return None
+
+    # -- state changes (miss path, under the lock) ------------------------------------------
+
+    def store(
+        self,
+        key: Key,
+        item: T,
+        now_t: float,
+        clock_now: datetime,
+        *,
+        version: str,
+        write: bool = False,
+    ) -> tuple[Entry[T], T | None, bool]:
+        """Cache ``item`` under ``key`` (and under its version when ``key`` is the latest).
+
+        :param write: the item was just written through this vault (always a new latest).
+        :returns: the entry, the previous latest item, and whether subscribers of the name
+            must hear of a new latest version (once per version; not on the first read).
+        """
+        entry = self.make_entry(item, now_t, clock_now)
+        name = key[0]
+        with self.lock:
+            previous = self.entries.get((name, None)) if key[1] is None else None
+            if self.policy.enabled:
+                self.entries[key] = entry
+                if key[1] is None:
+                    self.entries[(name, version)] = entry
+                self._evict_locked()
+            self._negative.pop(key, None)
+            self._backoff.pop(key, None)
+            announce = False
+            if key[1] is None:
+                known = self._announced.get(name)
+                if known != version:
+                    self._announced[name] = version
+                    announce = known is not None or write
+        return entry, (previous.item if previous is not None else None), announce
+
+    def record_transient(self, key: Key, now_t: float, error: BaseException) -> None:
+        """Back off this object exponentially (1, 2, 4, 8, 16 s) after a transient failure."""
+        with self.lock:
+            backoff = self._backoff.get(key)
+            failures = 1 if backoff is None else backoff.failures + 1
+            delay = min(2.0 ** (failures - 1), BACKOFF_CAP)
+            self._backoff[key] = _Backoff(failures, now_t + delay, error)
+
+    def record_negative(self, key: Key, now_t: float, error: BaseException) -> None:
+        """Remember a 404/403 for ``negative_ttl`` and drop what was cached for ``key``."""
+        with self.lock:
+            self._backoff.pop(key, None)
+            dropped = self.entries.pop(key, None)
+            if key[1] is not None:
+                latest = self.entries.get((key[0], None))
+                if latest is not None and latest is dropped:
+                    del self.entries[(key[0], None)]
+            elif dropped is not None:
+                self.entries.pop((key[0], getattr(dropped.item, "version", None)), None)
+            if self.policy.enabled and self._negative_ttl > 0:
+                self._negative[key] = _Negative(now_t + self._negative_ttl, error)
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Drop cached entries, negative answers and backoff (for one name, or all)."""
+        with self.lock:
+            if name is None:
+                self.entries.clear()
+                self._negative.clear()
+                self._backoff.clear()
+                return
+            lowered = name.lower()
+            for table in (self.entries, self._negative, self._backoff):
+                for key in [k for k in table if k[0] == lowered]:
+                    del table[key]
+
+    def first_warning(self, name: str, version: str) -> bool:
+        """True the first time a near-expiry warning is due for this version."""
+        with self.lock:
+            if (name, version) in self._warned:
+                return False
+            self._warned[(name, version)] = True
+            return True
+
+    def _evict_locked(self) -> None:
+        excess = len(self.entries) - self.policy.max_entries
+        while excess > 0:
+            keys = list(self.entries)
+            sample = random.sample(keys, min(EVICTION_SAMPLE, len(keys)))
+            victim = min(sample, key=lambda k: self.entries[k].last_used)
+            del self.entries[victim]
+            excess -= 1
+
+    # -- single flight -----------------------------------------------------------------------
+
+    def join(self, key: Key, factory: Callable[[], F]) -> tuple[F, bool]:
+        """The flight fetching ``key``: an existing one, or a new one this caller leads."""
+        with self.lock:
+            flight = self.flights.get(key)
+            if flight is not None:
+                return flight, False
+            flight = factory()
+            self.flights[key] = flight
+            return flight, True
+
+    def land(self, key: Key, flight: F) -> None:
+        """Forget a finished flight."""
+        with self.lock:
+            if self.flights.get(key) is flight:
+                del self.flights[key]
+
+    # -- change subscribers ----------------------------------------------------------------
+
+    def subscribe(self, name: str, callback: Callable[..., Any]) -> Callable[[], None]:
+        lowered = name.lower()
+        with self.lock:
+            self._subscribers.setdefault(lowered, []).append(callback)
+
+        def unsubscribe() -> None:
+            with self.lock:
+                callbacks = self._subscribers.get(lowered, [])
+                if callback in callbacks:
+                    callbacks.remove(callback)
+
+        return unsubscribe
+
+    def subscribers(self, name: str) -> list[Callable[..., Any]]:
+        with self.lock:
+            return list(self._subscribers.get(name, ()))

@@ -1,0 +1,105 @@
+"""Credential wrappers that only ever ask for the Key Vault scope.
+
+Key Vault's challenge tells the client which resource to get a token for. A hostile host
+(reached with ``verify_challenge_resource=False``, or an emulator) could name another
+resource and collect a token for it. safevault's wrapper ignores the scope a challenge asks
+for and always requests the vault cloud's own scope, so the worst such a host can obtain is
+a Key Vault token. It also marks failures of the credential itself, which never reached the
+vault, so the cache can treat them as transient.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.credentials_async import AsyncTokenCredential
+
+__all__ = ["AsyncScopedCredential", "ScopedCredential", "is_credential_failure"]
+
+_LOG = logging.getLogger("safevault")
+_MARK = "_safevault_credential_failure"
+
+
+def is_credential_failure(error: BaseException) -> bool:
+    """True when ``error`` came from the credential, not from an answer of the vault."""
+    return bool(getattr(error, _MARK, False))
+
+
+def _mark(error: BaseException) -> None:
+    try:
+        setattr(error, _MARK, True)
+    except (AttributeError, TypeError):  # pragma: no cover - exotic exception types
+        pass
+
+
+def _note_scope(requested: tuple[str, ...], scope: str) -> None:
+    if requested and requested != (scope,):
+        _LOG.debug("A challenge asked for another token scope; requesting %s instead.", scope)
+
+
+class ScopedCredential:
+    """A :class:`TokenCredential` that asks ``inner`` for ``scope`` only."""
+
+    def __init__(self, inner: TokenCredential, scope: str) -> None:
+        self._inner = inner
+        self.scope = scope
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        _note_scope(scopes, self.scope)
+        try:
+            return self._inner.get_token(
+                self.scope, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
+            )
+        except Exception as error:
+            _mark(error)
+            raise
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if callable(close):
+            close()
+
+
+class AsyncScopedCredential:
+    """An :class:`AsyncTokenCredential` that asks ``inner`` for ``scope`` only."""
+
+    def __init__(self, inner: AsyncTokenCredential, scope: str) -> None:
+        self._inner = inner
+        self.scope = scope
+
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        _note_scope(scopes, self.scope)
+        try:
+            return await self._inner.get_token(
+                self.scope, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
+            )
+        except Exception as error:
+            _mark(error)
+            raise
+
+    async def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if callable(close):
+            await close()
+
+    async def __aenter__(self) -> AsyncScopedCredential:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()

@@ -1,0 +1,61 @@
+"""Which failures the cache may ride out (transient) and which it must remember (negative)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+
+from safevault._credential import is_credential_failure
+
+__all__ = ["Failure", "classify", "is_disabled_answer"]
+
+
+class Failure(Enum):
+    """How the cache treats a failed read."""
+
+    TRANSIENT = "transient"  # 429, 5xx, timeouts, connection and credential failures: serve stale
+    NEGATIVE = "negative"  # 404 or 403 answered by the vault: remember, never serve stale
+    OTHER = "other"  # anything else (400, 401 ...): raise, remember nothing
+
+
+def _status(error: BaseException) -> int | None:
+    if isinstance(error, HttpResponseError):
+        status = error.status_code
+        if status is None and error.response is not None:
+            status = error.response.status_code
+        return status
+    return None
+
+
+def is_disabled_answer(error: BaseException) -> bool:
+    """True for Key Vault's 403 ``Forbidden`` / inner ``SecretDisabled`` (or ``KeyDisabled``)."""
+    if _status(error) != 403:
+        return False
+    odata = getattr(error, "error", None)
+    inner = getattr(odata, "innererror", None) or {}
+    code = inner.get("code") if isinstance(inner, dict) else None
+    return isinstance(code, str) and code.endswith("Disabled")
+
+
+def classify(error: BaseException) -> Failure:
+    """Classify a failed vault read."""
+    if is_credential_failure(error):
+        return Failure.TRANSIENT
+    if isinstance(error, (ServiceRequestError, ServiceResponseError)):
+        return Failure.TRANSIENT
+    if isinstance(error, ClientAuthenticationError) and error.response is None:
+        return Failure.TRANSIENT  # never reached the vault
+    status = _status(error)
+    if status is None:
+        return Failure.OTHER
+    if status in (408, 429) or status >= 500:
+        return Failure.TRANSIENT
+    if status in (403, 404):
+        return Failure.NEGATIVE
+    return Failure.OTHER

@@ -1,0 +1,107 @@
+"""Thread primitives of the sync shell; ``safevault.aio._concurrency`` is the asyncio twin."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Background", "Flight", "call_back", "check_transport", "run_all"]
+
+_LOG = logging.getLogger("safevault")
+T = TypeVar("T")
+_MAX_BACKGROUND = 4
+
+
+def check_transport(options: Mapping[str, Any]) -> None:
+    """The sync SDK clients bring their own transport (requests)."""
+
+
+class Flight(Generic[T]):
+    """One in-progress fetch that every concurrent reader of the same object waits for."""
+
+    __slots__ = ("_error", "_event", "_value")
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def resolve(self, value: T) -> None:
+        self._value = value
+        self._event.set()
+
+    def reject(self, error: BaseException) -> None:
+        self._error = error
+        self._event.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        """Wait until the fetch finished or ``timeout`` passed; True when finished."""
+        return self._event.wait(timeout)
+
+    def outcome(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class Background:
+    """Runs refreshes on a small pool of daemon threads (made on first use)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def spawn(self, fn: Callable[..., Any], *args: Any) -> None:
+        executor = self._executor
+        if executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(
+                        max_workers=_MAX_BACKGROUND, thread_name_prefix="safevault-refresh"
+                    )
+                executor = self._executor
+        future: Future[Any] = executor.submit(fn, *args)
+        future.add_done_callback(_log_failure)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._executor = None  # the parent's worker threads do not exist in the child
+
+
+def _log_failure(future: Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        _LOG.debug("safevault: background refresh failed: %s", type(future.exception()).__name__)
+
+
+def run_all(calls: Sequence[Callable[[], Any]]) -> None:
+    """Run ``calls`` concurrently on threads; raise the first failure."""
+    if not calls:
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
+        futures = [pool.submit(call) for call in calls]
+        try:
+            for future in as_completed(futures):
+                future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def call_back(callback: Callable[..., Any], *args: Any) -> None:
+    """Call a subscriber; its failure is logged, never raised."""
+    try:
+        callback(*args)
+    except Exception as error:
+        _LOG.warning(
+            "safevault: an on_change callback raised %s; reads are unaffected.",
+            type(error).__name__,
+        )

@@ -1,0 +1,244 @@
+"""OpenTelemetry spans and metrics: identifiers only, never a value, never breaking a call.
+
+Tracer and meter are named ``"safevault"``. Every public call makes one span
+``safevault.<method>``; a cache hit's span is started and ended without being made current
+(it has no children and this keeps the hit path cheap), every other call's span is current
+so the Azure SDK's own spans nest under it. A failure inside telemetry is logged at debug
+level and swallowed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from safevault._version import __version__
+
+__all__ = ["Operation", "Telemetry", "error_type"]
+
+_LOG = logging.getLogger("safevault")
+TRACER = trace.get_tracer("safevault", __version__)
+METER = metrics.get_meter("safevault", __version__)
+
+CACHE_REQUESTS = METER.create_counter(
+    "safevault.cache.requests", unit="{request}", description="Reads by cache result."
+)
+REQUEST_DURATION = METER.create_histogram(
+    "safevault.vault.request.duration", unit="s", description="Duration of requests to the vault."
+)
+VALIDITY_REFUSALS = METER.create_counter(
+    "safevault.validity.refusals", unit="{read}", description="Reads refused by validity."
+)
+EXPIRING_READS = METER.create_counter(
+    "safevault.validity.expiring_reads",
+    unit="{read}",
+    description="Reads of objects inside ExpiryPolicy.warn_before of their expiry.",
+)
+
+_RESULT_ATTRS: Mapping[str, Mapping[str, str]] = {
+    r: {"result": r} for r in ("hit", "miss", "stale", "refresh")
+}
+_SPAN_NAMES: dict[str, str] = {}
+
+
+def span_name(method: str) -> str:
+    name = _SPAN_NAMES.get(method)
+    if name is None:
+        name = _SPAN_NAMES[method] = f"safevault.{method}"
+    return name
+
+
+def error_type(error: BaseException) -> str:
+    """The ``error.type`` of an exception: its class name, never its message."""
+    return type(error).__name__
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def item_attributes(item: Any) -> dict[str, Any]:
+    """Identifier attributes of a returned object (name, version, expiry): never its value."""
+    attrs: dict[str, Any] = {"safevault.object.version": item.version}
+    expires_on = getattr(item, "expires_on", None)
+    if expires_on is not None:
+        attrs["safevault.expires_on"] = expires_on.isoformat()
+    return attrs
+
+
+class Operation:
+    """The current span of one public call; every method is safe to call in any state."""
+
+    __slots__ = ("_span", "_token")
+
+    def __init__(self, span: trace.Span | None, token: object | None) -> None:
+        self._span = span
+        self._token = token
+
+    def set(self, key: str, value: Any) -> None:
+        if value is None or self._span is None:
+            return
+        try:
+            self._span.set_attribute(key, value)
+        except Exception:  # pragma: no cover - defensive
+            _LOG.debug("telemetry: set_attribute failed", exc_info=True)
+
+    def set_item(self, item: Any, validity: str | None = None) -> None:
+        if self._span is None:
+            return
+        try:
+            if self._span.is_recording():
+                self._span.set_attributes(item_attributes(item))
+                if validity is not None:
+                    self._span.set_attribute("safevault.validity", validity)
+        except Exception:
+            _LOG.debug("telemetry: set_item failed", exc_info=True)
+
+    def event(self, name: str, attributes: Mapping[str, Any] | None = None) -> None:
+        if self._span is None:
+            return
+        try:
+            self._span.add_event(name, dict(attributes or {}))
+        except Exception:
+            _LOG.debug("telemetry: add_event failed", exc_info=True)
+
+    def fail(self, error: BaseException) -> None:
+        if self._span is None:
+            return
+        try:
+            kind = error_type(error)
+            self._span.set_attribute("error.type", kind)
+            self._span.set_status(Status(StatusCode.ERROR, kind))
+        except Exception:
+            _LOG.debug("telemetry: fail failed", exc_info=True)
+
+    def end(self, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.fail(error)
+        try:
+            if self._token is not None:
+                otel_context.detach(self._token)  # type: ignore[arg-type]
+        except Exception:
+            _LOG.debug("telemetry: detach failed", exc_info=True)
+        try:
+            if self._span is not None:
+                self._span.end()
+        except Exception:
+            _LOG.debug("telemetry: span end failed", exc_info=True)
+
+    def __enter__(self) -> Operation:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.end(exc)
+
+
+class Telemetry:
+    """Telemetry for one vault: its host goes on every span."""
+
+    __slots__ = ("host",)
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def _base(self, kind: str, name: str) -> dict[str, Any]:
+        return {
+            "safevault.vault.host": self.host,
+            "safevault.object.kind": kind,
+            "safevault.object.name": name,
+        }
+
+    def hit(self, method: str, kind: str, name: str, item: Any, validity: str) -> None:
+        """Record a cache hit: a span that is never made current, and the hit counter."""
+        try:
+            span = TRACER.start_span(span_name(method), kind=SpanKind.INTERNAL)
+            if span.is_recording():
+                attrs = self._base(kind, name)
+                attrs.update(item_attributes(item))
+                attrs["safevault.cache.result"] = "hit"
+                attrs["safevault.validity"] = validity
+                span.set_attributes(attrs)
+            span.end()
+            CACHE_REQUESTS.add(1, _RESULT_ATTRS["hit"])
+        except Exception:
+            _LOG.debug("telemetry: hit span failed", exc_info=True)
+
+    def operation(
+        self, method: str, kind: str | None = None, name: str | None = None, **attrs: Any
+    ) -> Operation:
+        """Start the current span of a public call (use as a context manager)."""
+        try:
+            attributes: dict[str, Any] = {"safevault.vault.host": self.host}
+            if kind is not None:
+                attributes["safevault.object.kind"] = kind
+            if name is not None:
+                attributes["safevault.object.name"] = name
+            for key, value in attrs.items():
+                if value is not None:
+                    attributes[f"safevault.{key}"] = value
+            span = TRACER.start_span(
+                span_name(method), kind=SpanKind.INTERNAL, attributes=attributes
+            )
+            token = otel_context.attach(trace.set_span_in_context(span))
+            return Operation(span, token)
+        except Exception:
+            _LOG.debug("telemetry: span start failed", exc_info=True)
+            return Operation(None, None)
+
+    @staticmethod
+    def cache_result(op: Operation, result: str) -> None:
+        op.set("safevault.cache.result", result)
+        try:
+            CACHE_REQUESTS.add(1, _RESULT_ATTRS[result])
+        except Exception:
+            _LOG.debug("telemetry: counter failed", exc_info=True)
+
+    @staticmethod
+    def refusal(op: Operation, kind: str, validity: str) -> None:
+        op.set("safevault.validity", validity)
+        op.event("safevault.read_refused", {"safevault.validity": validity})
+        try:
+            VALIDITY_REFUSALS.add(1, {"kind": kind, "validity": validity})
+        except Exception:
+            _LOG.debug("telemetry: counter failed", exc_info=True)
+
+    @staticmethod
+    def expiring(op: Operation, kind: str, expires_on: datetime | None) -> None:
+        op.event("safevault.near_expiry", {"safevault.expires_on": _iso(expires_on) or ""})
+        try:
+            EXPIRING_READS.add(1, {"kind": kind})
+        except Exception:
+            _LOG.debug("telemetry: counter failed", exc_info=True)
+
+    @staticmethod
+    @contextmanager
+    def vault_request(operation: str) -> Iterator[None]:
+        """Time one request to the vault into ``safevault.vault.request.duration``."""
+        start = time.perf_counter()
+        outcome = "ok"
+        try:
+            yield
+        except BaseException as error:
+            outcome = error_type(error)
+            raise
+        finally:
+            try:
+                REQUEST_DURATION.record(
+                    time.perf_counter() - start, {"operation": operation, "outcome": outcome}
+                )
+            except Exception:
+                _LOG.debug("telemetry: histogram failed", exc_info=True)

@@ -1,0 +1,46 @@
+"""safevault for asyncio: the same names as :mod:`safevault`, with ``async def`` methods.
+
+Needs an async transport: ``pip install "safevault[aio]"`` (aiohttp).
+"""
+
+from safevault._models import Secret
+from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._validity import Validity
+from safevault.aio._default import configure, default_vault, get_secret, set_secret
+from safevault.aio._vault import Vault
+from safevault.errors import (
+    DecryptionError,
+    DisabledError,
+    ExpiredError,
+    ExpiryPolicyError,
+    InvalidArgumentError,
+    NotYetValidError,
+    RotationConflictError,
+    RotationError,
+    SafeVaultError,
+    ValidityError,
+    VaultConfigurationError,
+)
+
+__all__ = [
+    "CachePolicy",
+    "DecryptionError",
+    "DisabledError",
+    "ExpiredError",
+    "ExpiryPolicy",
+    "ExpiryPolicyError",
+    "InvalidArgumentError",
+    "NotYetValidError",
+    "RotationConflictError",
+    "RotationError",
+    "SafeVaultError",
+    "Secret",
+    "Validity",
+    "ValidityError",
+    "Vault",
+    "VaultConfigurationError",
+    "configure",
+    "default_vault",
+    "get_secret",
+    "set_secret",
+]
