@@ -93,9 +93,6 @@ def client_options(client_kwargs: Mapping[str, Any]) -> dict[str, Any]:
             "values and bearer tokens. Use safevault's spans, or HttpLoggingPolicy's "
             "redacted headers, instead."
         )
-    for reserved in ("credential", "vault_url"):
-        if reserved in client_kwargs:
-            raise InvalidArgumentError(f"Pass {reserved} as Vault's own argument, not a client option.")
     options = dict(RETRY_DEFAULTS)
     options.update(client_kwargs)
     options.pop("logging_enable", None)
