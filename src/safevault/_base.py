@@ -90,7 +90,9 @@ class VaultBase(Generic[F]):
 
     # -- decisions applied by both shells -------------------------------------------------
 
-    def _map_error(self, error: BaseException, kind: str, name: str, version: str | None) -> BaseException:
+    def _map_error(
+        self, error: BaseException, kind: str, name: str, version: str | None
+    ) -> BaseException:
         """Key Vault's 403 ``SecretDisabled`` becomes :class:`DisabledError`; the rest passes."""
         if is_disabled_answer(error):
             mapped = DisabledError(

@@ -155,9 +155,7 @@ class CacheCore(Generic[T, F]):
         ttl = self._ttl * (1.0 + jitter * (2.0 * self._random() - 1.0)) if jitter else self._ttl
         fresh_until = now_t + ttl
         expires_on: datetime | None = getattr(item, "expires_on", None)
-        expiry_at = (
-            INF if expires_on is None else now_t + (expires_on - clock_now).total_seconds()
-        )
+        expiry_at = INF if expires_on is None else now_t + (expires_on - clock_now).total_seconds()
         if expiry_at > now_t:
             fresh_until = min(fresh_until, expiry_at)  # revalidate the moment it expires
         refresh_at = now_t + REFRESH_AHEAD_AT * ttl if self.policy.refresh_ahead else fresh_until

@@ -50,8 +50,7 @@ def locate_vault(vault_url: object, *, allow_any_host: bool = False) -> VaultLoc
     """
     if not isinstance(vault_url, str) or not vault_url.strip():
         raise VaultConfigurationError(
-            "No vault URL: pass e.g. 'https://myvault.vault.azure.net', or set "
-            "SAFEVAULT_VAULT_URL."
+            "No vault URL: pass e.g. 'https://myvault.vault.azure.net', or set SAFEVAULT_VAULT_URL."
         )
     parts = urlsplit(vault_url.strip())
     if parts.scheme.lower() != "https":
@@ -61,7 +60,9 @@ def locate_vault(vault_url: object, *, allow_any_host: bool = False) -> VaultLoc
         )
     host = (parts.hostname or "").lower()
     if not host:
-        raise VaultConfigurationError("The vault URL has no host: use https://<name>.vault.azure.net")
+        raise VaultConfigurationError(
+            "The vault URL has no host: use https://<name>.vault.azure.net"
+        )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise VaultConfigurationError(
             "The vault URL must be the vault's root, like https://myvault.vault.azure.net "

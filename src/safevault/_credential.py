@@ -10,6 +10,7 @@ vault, so the cache can treat them as transient.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -28,10 +29,8 @@ def is_credential_failure(error: BaseException) -> bool:
 
 
 def _mark(error: BaseException) -> None:
-    try:
+    with contextlib.suppress(AttributeError, TypeError):  # exotic exception types
         setattr(error, _MARK, True)
-    except (AttributeError, TypeError):  # pragma: no cover - exotic exception types
-        pass
 
 
 def _note_scope(requested: tuple[str, ...], scope: str) -> None:

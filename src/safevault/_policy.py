@@ -15,7 +15,9 @@ OnRead = Literal["strict", "warn", "ignore"]
 
 def _non_negative(name: str, value: timedelta) -> None:
     if not isinstance(value, timedelta):
-        raise InvalidArgumentError(f"{name} must be a datetime.timedelta, got {type(value).__name__}.")
+        raise InvalidArgumentError(
+            f"{name} must be a datetime.timedelta, got {type(value).__name__}."
+        )
     if value < timedelta(0):
         raise InvalidArgumentError(f"{name} must not be negative; got {value}.")
 
@@ -99,7 +101,9 @@ class CachePolicy:
         for name in ("ttl", "refresh_timeout", "max_stale", "negative_ttl"):
             _non_negative(name, getattr(self, name))
         if self.ttl <= timedelta(0):
-            raise InvalidArgumentError("ttl must be positive; use enabled=False to turn caching off.")
+            raise InvalidArgumentError(
+                "ttl must be positive; use enabled=False to turn caching off."
+            )
         if not 0 <= self.jitter < 1:
             raise InvalidArgumentError(f"jitter must be in [0, 1); got {self.jitter!r}.")
         if not isinstance(self.max_entries, int) or self.max_entries < 1:

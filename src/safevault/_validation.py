@@ -98,7 +98,9 @@ def check_duration(name: str, value: object) -> timedelta | None:
     if value is None:
         return None
     if not isinstance(value, timedelta):
-        raise InvalidArgumentError(f"{name} must be a datetime.timedelta, got {type(value).__name__}.")
+        raise InvalidArgumentError(
+            f"{name} must be a datetime.timedelta, got {type(value).__name__}."
+        )
     if value <= timedelta(0):
         raise InvalidArgumentError(f"{name} must be positive; got {value}.")
     return value

@@ -9,7 +9,6 @@ import pytest
 from azure.core.exceptions import ResourceNotFoundError, ServiceRequestError
 
 from safevault import CachePolicy, InvalidArgumentError
-
 from support import gets, wait_until
 
 TTL = timedelta(minutes=10)

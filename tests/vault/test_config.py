@@ -104,7 +104,7 @@ def test_retry_after_is_capped_and_404_with_retry_after_not_retried():
     assert vault.get_secret("s").value == "v"
     assert fake.sleeps and max(fake.sleeps) <= 5
     fake.inject(404, retry_after=3)
-    with pytest.raises(Exception):  # noqa: B017,PT011 - any 404 error; what matters is the count
+    with pytest.raises(Exception):  # noqa: B017 - any 404 error; what matters is the count
         vault.get_secret("s")
     assert [r[2] for r in fake.requests[-1:]] == [404]
     assert sum(1 for r in fake.requests if r[2] == 404) == 1
@@ -115,7 +115,7 @@ def test_caller_retry_settings_win():
     fake.secret_client().set_secret("s", "v")
     vault = fake.vault(cache=CachePolicy(enabled=False), retry_total=0)
     fake.inject(503)
-    with pytest.raises(Exception) as info:  # noqa: PT011
+    with pytest.raises(Exception) as info:
         vault.get_secret("s")
     assert getattr(info.value, "status_code", None) == 503
     assert sum(1 for r in fake.requests if r[2] == 503) == 1

@@ -61,9 +61,7 @@ def test_env_url_is_checked(monkeypatch):
 
 async def test_aio_module_functions():
     fake = FakeVault()
-    safevault.aio.configure(
-        fake.vault_url, fake.async_credential, transport=fake.async_transport
-    )
+    safevault.aio.configure(fake.vault_url, fake.async_credential, transport=fake.async_transport)
     await safevault.aio.set_secret("s", "v")
     assert (await safevault.aio.get_secret("s")).value == "v"
     assert safevault.aio.default_vault() is not safevault.aio.configure.__globals__.get("x")

@@ -116,9 +116,7 @@ def test_disabled_always_refused(fake, make_vault, on_read):
 def test_disabled_pinned_version_refused(fake, make_vault):
     first = put(fake, "s", "one")
     put(fake, "s", "two")
-    fake.secret_client().update_secret_properties(
-        "s", first.properties.version, enabled=False
-    )
+    fake.secret_client().update_secret_properties("s", first.properties.version, enabled=False)
     vault = make_vault()
     assert vault.get_secret("s").value == "two"
     with pytest.raises(DisabledError):

@@ -5,7 +5,7 @@ GENERATED from ``safevault/aio/_vault.py`` by ``scripts/unasync.py``: do not edi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -21,6 +21,7 @@ from safevault._fork import register_fork_handler
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import BoundedRetryPolicy
+from safevault._sync._concurrency import Background, Flight, call_back, check_transport, run_all
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import (
     check_content_type,
@@ -32,7 +33,6 @@ from safevault._validation import (
     check_when,
 )
 from safevault._validity import Validity, assess, resolve_create_window
-from safevault._sync._concurrency import Background, Flight, call_back, check_transport, run_all
 from safevault.errors import DisabledError, ExpiredError, InvalidArgumentError, ValidityError
 
 __all__ = ["Vault"]

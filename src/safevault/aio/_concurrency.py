@@ -25,7 +25,7 @@ def check_transport(options: Mapping[str, Any]) -> None:
         import aiohttp  # noqa: F401
     except ImportError:
         raise VaultConfigurationError(
-            "safevault.aio needs an async HTTP transport: pip install \"safevault[aio]\" "
+            'safevault.aio needs an async HTTP transport: pip install "safevault[aio]" '
             "(it adds aiohttp), or pass transport=<an AsyncHttpTransport>."
         ) from None
 

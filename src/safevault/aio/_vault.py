@@ -419,7 +419,9 @@ class Vault(VaultBase[Flight[Any]]):
             await self._notify(key[0], old, item)
 
     def _stale(self, op: Operation, entry: Any, now: float) -> Any:
-        op.event("safevault.stale_served", {"safevault.stale.age_s": max(0.0, now - entry.fetched_at)})
+        op.event(
+            "safevault.stale_served", {"safevault.stale.age_s": max(0.0, now - entry.fetched_at)}
+        )
         return entry.item
 
     async def _notify(self, name: str, old: Any, new: Any) -> None:

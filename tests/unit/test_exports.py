@@ -1,0 +1,56 @@
+"""The public names of safevault and safevault.aio (API.md)."""
+
+from __future__ import annotations
+
+import inspect
+
+import safevault
+import safevault.aio
+
+EXPECTED = {
+    "CachePolicy",
+    "DecryptionError",
+    "DisabledError",
+    "ExpiredError",
+    "ExpiryPolicy",
+    "ExpiryPolicyError",
+    "InvalidArgumentError",
+    "NotYetValidError",
+    "RotationConflictError",
+    "RotationError",
+    "SafeVaultError",
+    "Secret",
+    "Validity",
+    "ValidityError",
+    "Vault",
+    "VaultConfigurationError",
+    "configure",
+    "default_vault",
+    "get_secret",
+    "set_secret",
+}
+
+
+def test_exported_members():
+    assert set(safevault.__all__) == EXPECTED | {"__version__"}
+    assert set(safevault.aio.__all__) == EXPECTED
+    for name in EXPECTED:
+        assert hasattr(safevault, name) and hasattr(safevault.aio, name)
+
+
+def test_twins_have_the_same_public_methods():
+    def public(cls):
+        return {n for n, _ in inspect.getmembers(cls) if not n.startswith("_")}
+
+    assert public(safevault.Vault) == public(safevault.aio.Vault)
+    for name in ("get_secret", "set_secret", "get_secret_versions", "preload", "close"):
+        assert inspect.iscoroutinefunction(getattr(safevault.aio.Vault, name))
+        assert not inspect.iscoroutinefunction(getattr(safevault.Vault, name))
+    assert inspect.iscoroutinefunction(safevault.aio.get_secret)
+
+
+def test_signatures_match_between_twins():
+    for name in ("get_secret", "set_secret", "get_secret_versions", "__init__"):
+        sync = inspect.signature(getattr(safevault.Vault, name))
+        aio = inspect.signature(getattr(safevault.aio.Vault, name))
+        assert list(sync.parameters) == list(aio.parameters)
