@@ -61,18 +61,20 @@ def unasync(text: str) -> str:
 
 
 def formatted(text: str, target: Path) -> str:
-    """``text`` as ``ruff format`` would write it (unchanged when ruff is not installed)."""
+    """``text`` as ``ruff check --fix`` and ``ruff format`` would write it (unchanged when ruff is not installed)."""
     ruff = shutil.which("ruff")
     if ruff is None:
         return text
-    done = subprocess.run(
-        [ruff, "format", "--stdin-filename", str(target), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+    for command in (["check", "--fix-only", "--quiet"], ["format"]):
+        done = subprocess.run(
+            [ruff, *command, "--stdin-filename", str(target), "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        text = done.stdout
+    return text
 
 
 def main(argv: list[str]) -> int:
