@@ -62,24 +62,47 @@ def mypy(session: nox.Session) -> None:
 
 @nox.session
 def conformance(session: nox.Session) -> None:
-    """The contract suite against Lowkey Vault, started from its Maven Central jar."""
+    """The contract suite on FakeVault, then on Lowkey Vault started from its Maven jar.
+
+    Prints how many contract tests ran on each backend. When the Lowkey jar cannot be
+    fetched (exit 3 of .ci/lowkey.sh), that backend is reported as not run, loudly.
+    """
     _install(session, "test")
-    lowkey = ROOT / ".ci" / "lowkey.sh"
-    session.run("bash", str(lowkey), "start", external=True)
+    pytest_args = ["-q", "-p", "no:cacheprovider", "tests/contract", *session.posargs]
+    session.log("contract suite on FakeVault")
+    session.run("pytest", *pytest_args, env={"SAFEVAULT_TEST_BACKEND": "fake"}, success_codes=[0, 5])
+    lowkey = str(ROOT / ".ci" / "lowkey.sh")
+    session.run("bash", lowkey, "start", external=True, success_codes=[0, 3])
+    if not _lowkey_up():
+        session.warn("contract suite on Lowkey Vault: NOT RUN (its jar could not be fetched)")
+        return
     try:
+        session.log("contract suite on Lowkey Vault")
         session.run(
             "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/contract",
-            *session.posargs,
+            *pytest_args,
             env={
                 "SAFEVAULT_TEST_BACKEND": "lowkey",
                 "SAFEVAULT_LOWKEY_URL": os.environ.get(
                     "SAFEVAULT_LOWKEY_URL", "https://127.0.0.1:8443"
                 ),
             },
+            success_codes=[0, 5],
         )
     finally:
-        session.run("bash", str(lowkey), "stop", external=True)
+        session.run("bash", lowkey, "stop", external=True)
+
+
+def _lowkey_up() -> bool:
+    pid = ROOT / ".lowkey" / "pid"
+    return pid.exists()
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with warnings as errors."""
+    _install(session)
+    session.install("mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    session.run(
+        "mkdocs", "build", "--strict", "-d", "site", env={"NO_MKDOCS_2_WARNING": "1"}
+    )
