@@ -24,7 +24,7 @@ _PUBLIC_SCOPE = "https://vault.azure.net/.default"
 # without a Retry-After, and never retries a 4xx that merely carries Retry-After.
 RETRY_DEFAULTS: Mapping[str, Any] = {
     "retry_total": 2,
-    "retry_connect": 2,
+    "retry_connect": 1,
     "retry_read": 1,
     "retry_status": 1,
     "retry_backoff_factor": 0.5,
