@@ -1,0 +1,262 @@
+"""Secrets: the safe read path and the safe write path.
+
+GENERATED from ``safevault/aio/_secrets.py`` by ``scripts/unasync.py``: do not edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from safevault._cache import Key
+from safevault._convert import secret_from_sdk
+from safevault._models import Secret
+from safevault._sync._concurrency import run_all
+from safevault._sync._shell import VaultShell
+from safevault._telemetry import Operation, Telemetry
+from safevault._validation import (
+    check_content_type,
+    check_duration,
+    check_name,
+    check_secret_value,
+    check_tags,
+    check_version,
+    check_when,
+)
+from safevault._validity import Validity, assess, resolve_create_window
+from safevault.errors import DisabledError, ExpiredError, InvalidArgumentError, ValidityError
+
+__all__ = ["SecretsMixin"]
+
+
+class SecretsMixin(VaultShell):
+    """``get_secret``, ``get_secret_versions``, ``preload``, ``set_secret``, cache control."""
+
+    # -- secrets: reads -----------------------------------------------------------------
+
+    def get_secret(self, name: str, *, version: str | None = None) -> Secret:
+        """Get a secret's value: from the cache when fresh, else from the vault.
+
+        The value is checked against the :class:`~safevault.ExpiryPolicy` (Key Vault does not
+        enforce a secret's expiry; safevault does). Requires secrets/get permission.
+
+        :param str name: the secret's name (case-insensitive).
+        :keyword str version: a version id; None reads the latest version.
+        :returns: the secret, whose repr never shows the value.
+        :rtype: ~safevault.Secret
+        :raises ExpiredError: expired, under ``on_read="strict"``.
+        :raises NotYetValidError: before its ``not_before``, under ``on_read="strict"``.
+        :raises DisabledError: the version (or the latest version) is disabled.
+        :raises ~azure.core.exceptions.ResourceNotFoundError: no such secret or version.
+        :raises ~azure.core.exceptions.HttpResponseError: the vault refused the read (403 ...).
+        """
+        try:
+            entry = self._secret_cache.entries.get((name.lower(), version))
+        except AttributeError:
+            entry = None
+        if entry is not None:
+            now = self._timer()
+            if now < entry.hit_until:
+                entry.last_used = now
+                item = entry.item
+                self._tel.hit(
+                    "get_secret",
+                    "secret",
+                    item.name,
+                    item,
+                    "valid" if item.expires_on is not None else "no_expiry",
+                )
+                return item
+        check_name(name)
+        version = check_version(version or None)
+        with self._tel.operation("get_secret", "secret", name) as op:
+            return self._read_secret(op, name, version)
+
+    def _read_secret(self, op: Operation, name: str, version: str | None) -> Secret:
+        key: Key = (name.lower(), version)
+
+        def fetch() -> Secret:
+            with Telemetry.vault_request("get_secret"):
+                secret = self._secrets.get_secret(name, version)
+            return secret_from_sdk(secret)
+
+        try:
+            item, result = self._resolve(self._secret_cache, key, fetch, op, "secret", name)
+            Telemetry.cache_result(op, result)
+            checked: Secret = self._checked(self._secret_cache, "secret", item, op)
+            return checked
+        except ValidityError as error:
+            Telemetry.refusal(op, "secret", _validity_of(error))
+            raise
+
+    def get_secret_versions(
+        self, name: str, *, valid_only: bool = True, limit: int = 2
+    ) -> list[Secret]:
+        """The newest versions of a secret, with values, newest first.
+
+        Useful during a rotation: accept the current and the previous value. Ordered by
+        ``created_on`` then ``updated_on``. Requires secrets/list and secrets/get permissions.
+
+        :param str name: the secret's name.
+        :keyword bool valid_only: skip disabled, expired and not-yet-valid versions.
+        :keyword int limit: how many versions to return at most (2).
+        :rtype: list[~safevault.Secret]
+        """
+        check_name(name)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise InvalidArgumentError("limit must be a positive integer.")
+        with self._tel.operation("get_secret_versions", "secret", name) as op:
+            with Telemetry.vault_request("list_secret_versions"):
+                listing = [p for p in self._secrets.list_properties_of_secret_versions(name)]
+            listing.sort(
+                key=lambda p: (p.created_on or _EPOCH, p.updated_on or _EPOCH), reverse=True
+            )
+            now = self._clock()
+            chosen = []
+            for props in listing:
+                if valid_only:
+                    validity = assess(
+                        enabled=bool(props.enabled),
+                        not_before=props.not_before,
+                        expires_on=props.expires_on,
+                        now=now,
+                        policy=self._expiry,
+                    )
+                    if validity in (Validity.DISABLED, Validity.EXPIRED, Validity.NOT_YET_VALID):
+                        continue
+                if props.version:
+                    chosen.append(props.version)
+                if len(chosen) >= limit:
+                    break
+            results = []
+            for version in chosen:
+                try:
+                    results.append(self._read_secret(op, name, version))
+                except ValidityError:
+                    if not valid_only:
+                        raise
+            return results
+
+    def preload(self, *names: str) -> None:
+        """Warm the cache at start-up, reading ``names`` concurrently.
+
+        :raises: the first failure (ExpiredError, ResourceNotFoundError ...).
+        """
+        for name in names:
+            check_name(name)
+        with self._tel.operation("preload", "secret"):
+            run_all([_bind(self.get_secret, name) for name in names])
+
+    # -- secrets: writes ----------------------------------------------------------------
+
+    def set_secret(
+        self,
+        name: str,
+        value: str,
+        *,
+        expires_on: datetime | None = None,
+        expires_in: timedelta | None = None,
+        not_before: datetime | None = None,
+        content_type: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        enabled: bool = True,
+    ) -> Secret:
+        """Store a new version of a secret, with an expiry the policy accepts.
+
+        Everything is checked before any request: the name, the value (a str of at most
+        25 KiB), the dates, and the :class:`~safevault.ExpiryPolicy` (a default lifetime is
+        applied when no expiry is given). Requires secrets/set permission.
+
+        :param str name: the secret's name.
+        :param str value: the value; never logged, traced or shown in a repr.
+        :keyword expires_on: when the version expires (tz-aware).
+        :keyword expires_in: or: how long from now it lives.
+        :keyword not_before: when the version becomes valid (tz-aware).
+        :keyword str content_type: e.g. ``"text/plain"``.
+        :keyword tags: str-to-str tags (at most 15).
+        :keyword bool enabled: whether the version can be read.
+        :rtype: ~safevault.Secret
+        :raises InvalidArgumentError: a bad argument; nothing was sent.
+        :raises ExpiryPolicyError: the policy refused the expiry; nothing was sent.
+        """
+        check_name(name)
+        check_secret_value(value)
+        content_type = check_content_type(content_type)
+        tag_map = check_tags(tags)
+        expires_on = check_when("expires_on", expires_on)
+        not_before = check_when("not_before", not_before)
+        expires_in = check_duration("expires_in", expires_in)
+        if not isinstance(enabled, bool):
+            raise InvalidArgumentError("enabled must be True or False.")
+        not_before, expires_on = resolve_create_window(
+            self._expiry,
+            self._clock(),
+            expires_on=expires_on,
+            expires_in=expires_in,
+            not_before=not_before,
+        )
+        with self._tel.operation("set_secret", "secret", name) as op:
+            with Telemetry.vault_request("set_secret"):
+                secret = self._secrets.set_secret(
+                    name,
+                    value,
+                    enabled=enabled,
+                    not_before=not_before,
+                    expires_on=expires_on,
+                    content_type=content_type,
+                    tags=tag_map,
+                )
+            item = secret_from_sdk(secret)
+            op.set_item(item)
+            _, old, announce = self._secret_cache.store(
+                (name.lower(), None),
+                item,
+                self._timer(),
+                self._clock(),
+                version=item.version,
+                write=True,
+            )
+            if announce:
+                self._notify(name.lower(), old, item)
+            return item
+
+    # -- cache control --------------------------------------------------------------------
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Drop cached entries (of one name, or all), negative answers and backoff."""
+        if name is not None:
+            check_name(name)
+        with self._tel.operation("invalidate", "secret", name):
+            self._secret_cache.invalidate(name)
+
+    def on_change(
+        self, name: str, callback: Callable[[Secret | None, Secret], Any]
+    ) -> Callable[[], None]:
+        """Call ``callback(old, new)`` once per new latest version the cache learns of.
+
+        Callbacks run outside any lock ; one that raises is
+        logged and does not affect reads.
+
+        :returns: a function that unsubscribes.
+        """
+        check_name(name)
+        if not callable(callback):
+            raise InvalidArgumentError("callback must be callable as callback(old, new).")
+        with self._tel.operation("on_change", "secret", name):
+            return self._secret_cache.subscribe(name, callback)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _bind(fn: Callable[..., Any], name: str) -> Callable[[], Any]:
+    return lambda: fn(name)
+
+
+def _validity_of(error: ValidityError) -> str:
+    if isinstance(error, DisabledError):
+        return "disabled"
+    if isinstance(error, ExpiredError):
+        return "expired"
+    return "not_yet_valid"

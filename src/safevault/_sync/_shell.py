@@ -1,0 +1,196 @@
+"""The sync shell's machinery: SDK clients, lifecycle, and the cached read algorithm.
+
+GENERATED from ``safevault/aio/_shell.py`` by ``scripts/unasync.py``: do not edit. The public methods live in mixins (``_secrets.py`` ...), all
+built on :class:`VaultShell`; ``_vault.py`` assembles them into ``Vault``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from azure.core.credentials import TokenCredential
+from azure.keyvault.certificates import CertificateClient
+from azure.keyvault.keys import KeyClient
+from azure.keyvault.secrets import SecretClient
+
+from safevault._base import VaultBase
+from safevault._cache import CacheCore, Key, Step
+from safevault._credential import ScopedCredential
+from safevault._failures import Failure, classify
+from safevault._fork import register_fork_handler
+from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._retry import BoundedRetryPolicy
+from safevault._sync._concurrency import Background, Flight, call_back, check_transport
+from safevault._telemetry import Operation
+
+__all__ = ["Fetch", "VaultShell"]
+
+Fetch = Callable[[], Any]
+ShellT = TypeVar("ShellT", bound="VaultShell")
+
+
+class VaultShell(VaultBase[Flight[Any]]):
+    """SDK clients, lifecycle and the read algorithm shared by every public method."""
+
+    def __init__(
+        self,
+        vault_url: str,
+        credential: TokenCredential | None = None,
+        *,
+        expiry: ExpiryPolicy | None = None,
+        cache: CachePolicy | None = None,
+        clock: Callable[[], datetime] | None = None,
+        timer: Callable[[], float] | None = None,
+        allow_any_host: bool = False,
+        **client_kwargs: Any,
+    ) -> None:
+        super().__init__(
+            vault_url,
+            expiry=expiry,
+            cache=cache,
+            clock=clock,
+            timer=timer,
+            allow_any_host=allow_any_host,
+            client_kwargs=client_kwargs,
+        )
+        check_transport(self._client_options)
+        if "retry_policy" not in self._client_options:
+            self._client_options["retry_policy"] = BoundedRetryPolicy(**self._retry_options)
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+            self._owns_credential = True
+        else:
+            self._owns_credential = False
+        self._credential = ScopedCredential(credential, self._location.scope)
+        self._secrets = SecretClient(self.vault_url, self._credential, **self._client_options)
+        self._keys = KeyClient(self.vault_url, self._credential, **self._client_options)
+        self._certificates = CertificateClient(
+            self.vault_url, self._credential, **self._client_options
+        )
+        self._background = Background()
+        register_fork_handler(self)
+
+    def _after_fork(self) -> None:
+        super()._after_fork()
+        self._background.after_fork()
+
+    def close(self) -> None:
+        """Stop background refreshes and close the SDK clients (and a default credential)."""
+        self._background.close()
+        self._secrets.close()
+        self._keys.close()
+        self._certificates.close()
+        if self._owns_credential:
+            self._credential.close()
+
+    def __enter__(self: ShellT) -> ShellT:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the read algorithm ---------------------------------------------------------------
+
+    def _resolve(
+        self,
+        core: CacheCore[Any, Flight[Any]],
+        key: Key,
+        fetch: Fetch,
+        op: Operation,
+        kind: str,
+        name: str,
+    ) -> tuple[Any, str]:
+        """Find ``key``'s item: cached, revalidated, fetched or stale; and how."""
+        now = self._timer()
+        plan = core.plan(key, now)
+        step = plan.step
+        if step is Step.SERVE:
+            assert plan.entry is not None
+            return plan.entry.item, "hit"
+        if step is Step.SERVE_AND_REFRESH:
+            assert plan.entry is not None
+            self._refresh_in_background(core, key, fetch, kind, name)
+            return plan.entry.item, "hit"
+        if step is Step.SERVE_STALE:
+            assert plan.entry is not None
+            return self._stale(op, plan.entry, now), "stale"
+        if step is Step.RAISE:
+            assert plan.error is not None
+            raise plan.error.with_traceback(None)
+        if step is Step.REVALIDATE:
+            flight = self._refresh_in_background(core, key, fetch, kind, name)
+            if not flight.wait(self._refresh_timeout):
+                entry = core.stale(key, self._timer())
+                if entry is not None:
+                    return self._stale(op, entry, self._timer()), "stale"
+                flight.wait(None)
+            result = "refresh"
+        else:
+            flight, leader = core.join(key, Flight)
+            if leader:
+                self._fly(core, key, fetch, flight, kind, name)
+            else:
+                flight.wait(None)
+            result = "miss"
+        try:
+            return flight.outcome(), result
+        except Exception as error:
+            if classify(error) is Failure.TRANSIENT:
+                entry = core.stale(key, self._timer())
+                if entry is not None:
+                    return self._stale(op, entry, self._timer()), "stale"
+            raise
+
+    def _refresh_in_background(
+        self, core: CacheCore[Any, Flight[Any]], key: Key, fetch: Fetch, kind: str, name: str
+    ) -> Flight[Any]:
+        flight, leader = core.join(key, Flight)
+        if leader:
+            self._background.spawn(self._fly, core, key, fetch, flight, kind, name)
+        return flight
+
+    def _fly(
+        self,
+        core: CacheCore[Any, Flight[Any]],
+        key: Key,
+        fetch: Fetch,
+        flight: Flight[Any],
+        kind: str,
+        name: str,
+    ) -> None:
+        """Lead one fetch: store its result or remember its failure, then release waiters."""
+        try:
+            item = fetch()
+        except Exception as error:
+            mapped = self._map_error(error, kind, name, key[1])
+            failure = classify(error)
+            if failure is Failure.TRANSIENT:
+                core.record_transient(key, self._timer(), mapped)
+            elif failure is Failure.NEGATIVE:
+                core.record_negative(key, self._timer(), mapped)
+            core.land(key, flight)
+            flight.reject(mapped)
+            return
+        except BaseException as error:  # cancelled: release the waiters, then propagate
+            core.land(key, flight)
+            flight.reject(error)
+            raise
+        _, old, announce = core.store(key, item, self._timer(), self._clock(), version=item.version)
+        core.land(key, flight)
+        flight.resolve(item)
+        if announce:
+            self._notify(key[0], old, item)
+
+    def _stale(self, op: Operation, entry: Any, now: float) -> Any:
+        op.event(
+            "safevault.stale_served", {"safevault.stale.age_s": max(0.0, now - entry.fetched_at)}
+        )
+        return entry.item
+
+    def _notify(self, name: str, old: Any, new: Any) -> None:
+        for callback in self._secret_cache.subscribers(name):
+            call_back(callback, old, new)
