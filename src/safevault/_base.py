@@ -68,6 +68,8 @@ class VaultBase(Generic[F]):
         self._refresh_timeout = cache.refresh_timeout.total_seconds()
         self._tel = Telemetry(self._location.host)
         self._secret_cache: CacheCore[Secret, F] = CacheCore(cache, expiry)
+        self._key_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
+        self._certificate_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
 
     @property
     def vault_url(self) -> str:
@@ -86,7 +88,8 @@ class VaultBase(Generic[F]):
         return f"{type(self).__module__.split('.')[0]}.Vault({self.vault_url!r})"
 
     def _after_fork(self) -> None:
-        self._secret_cache.after_fork()
+        for core in (self._secret_cache, self._key_cache, self._certificate_cache):
+            core.after_fork()
 
     # -- decisions applied by both shells -------------------------------------------------
 

@@ -218,7 +218,7 @@ class SecretsMixin(VaultShell):
                 write=True,
             )
             if announce:
-                self._notify(name.lower(), old, item)
+                self._notify(self._secret_cache, name.lower(), old, item)
             return item
 
     # -- cache control --------------------------------------------------------------------

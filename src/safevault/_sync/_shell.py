@@ -183,7 +183,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         core.land(key, flight)
         flight.resolve(item)
         if announce:
-            self._notify(key[0], old, item)
+            self._notify(core, key[0], old, item)
 
     def _stale(self, op: Operation, entry: Any, now: float) -> Any:
         op.event(
@@ -191,6 +191,6 @@ class VaultShell(VaultBase[Flight[Any]]):
         )
         return entry.item
 
-    def _notify(self, name: str, old: Any, new: Any) -> None:
-        for callback in self._secret_cache.subscribers(name):
+    def _notify(self, core: CacheCore[Any, Flight[Any]], name: str, old: Any, new: Any) -> None:
+        for callback in core.subscribers(name):
             call_back(callback, old, new)

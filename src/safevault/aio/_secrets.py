@@ -219,7 +219,7 @@ class SecretsMixin(VaultShell):
                 write=True,
             )
             if announce:
-                await self._notify(name.lower(), old, item)
+                await self._notify(self._secret_cache, name.lower(), old, item)
             return item
 
     # -- cache control --------------------------------------------------------------------

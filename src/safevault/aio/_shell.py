@@ -184,7 +184,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         core.land(key, flight)
         flight.resolve(item)
         if announce:
-            await self._notify(key[0], old, item)
+            await self._notify(core, key[0], old, item)
 
     def _stale(self, op: Operation, entry: Any, now: float) -> Any:
         op.event(
@@ -192,6 +192,8 @@ class VaultShell(VaultBase[Flight[Any]]):
         )
         return entry.item
 
-    async def _notify(self, name: str, old: Any, new: Any) -> None:
-        for callback in self._secret_cache.subscribers(name):
+    async def _notify(
+        self, core: CacheCore[Any, Flight[Any]], name: str, old: Any, new: Any
+    ) -> None:
+        for callback in core.subscribers(name):
             await call_back(callback, old, new)
