@@ -20,6 +20,7 @@ FILES = [
     "_keys.py",
     "_certificates.py",
     "_rotation.py",
+    "_expiry_scan.py",
     "_vault.py",
     "_default.py",
 ]

@@ -7,6 +7,8 @@ valid (expiry enforced, which Key Vault itself does not do for secrets) and trac
 
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
+from safevault._rotator import Rotator
 from safevault._sync._default import configure, default_vault, get_secret, set_secret
 from safevault._sync._vault import Vault
 from safevault._validity import Validity
@@ -30,12 +32,16 @@ __all__ = [
     "DecryptionError",
     "DisabledError",
     "ExpiredError",
+    "ExpiryNotice",
     "ExpiryPolicy",
     "ExpiryPolicyError",
     "InvalidArgumentError",
     "NotYetValidError",
     "RotationConflictError",
     "RotationError",
+    "RotationResult",
+    "RotationStep",
+    "Rotator",
     "SafeVaultError",
     "Secret",
     "Validity",

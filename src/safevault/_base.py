@@ -70,6 +70,7 @@ class VaultBase(Generic[F]):
         self._secret_cache: CacheCore[Secret, F] = CacheCore(cache, expiry)
         self._key_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
         self._certificate_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
+        self._forced_reads: dict[str, float] = {}  # call_with_secret: name -> timer
 
     @property
     def vault_url(self) -> str:

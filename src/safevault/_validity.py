@@ -145,3 +145,22 @@ def resolve_create_window(
             f"({expiry.isoformat()})."
         )
     return not_before, expiry
+
+
+def notice_status(
+    *,
+    not_before: datetime | None,
+    expires_on: datetime | None,
+    now: datetime,
+    within: timedelta,
+) -> str | None:
+    """The expiry-scan status of an object (None when it needs no attention)."""
+    if expires_on is None:
+        return "no_expiry"
+    if expires_on <= now:
+        return "expired"
+    if not_before is not None and not_before > now:
+        return "not_yet_valid"
+    if expires_on - now <= within:
+        return "expiring"
+    return None

@@ -1,6 +1,8 @@
 """The sync shell's machinery: SDK clients, lifecycle, and the cached read algorithm.
 
-GENERATED from ``safevault/aio/_shell.py`` by ``scripts/unasync.py``: do not edit. The public methods live in mixins (``_secrets.py`` ...), all
+GENERATED from ``safevault/aio/_shell.py`` by ``scripts/unasync.py``: do not edit.
+
+The public methods live in mixins (``_secrets.py`` ...), all
 built on :class:`VaultShell`; ``_vault.py`` assembles them into ``Vault``.
 """
 

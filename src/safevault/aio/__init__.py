@@ -5,6 +5,8 @@ Needs an async transport: ``pip install "safevault[aio]"`` (aiohttp).
 
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
+from safevault._rotator import Rotator
 from safevault._validity import Validity
 from safevault.aio._default import configure, default_vault, get_secret, set_secret
 from safevault.aio._vault import Vault
@@ -27,12 +29,16 @@ __all__ = [
     "DecryptionError",
     "DisabledError",
     "ExpiredError",
+    "ExpiryNotice",
     "ExpiryPolicy",
     "ExpiryPolicyError",
     "InvalidArgumentError",
     "NotYetValidError",
     "RotationConflictError",
     "RotationError",
+    "RotationResult",
+    "RotationStep",
+    "Rotator",
     "SafeVaultError",
     "Secret",
     "Validity",

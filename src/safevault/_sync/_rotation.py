@@ -1,0 +1,483 @@
+"""Secret rotation that never loses a credential; expiry scans; reads that follow rotation.
+
+GENERATED from ``safevault/aio/_rotation.py`` by ``scripts/unasync.py``: do not edit.
+
+The decisions and the vault-side state format are in
+``safevault._rotation_state``; this module only performs the steps.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.keyvault.secrets import KeyVaultSecret
+
+from safevault._convert import secret_from_sdk
+from safevault._models import Secret
+from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
+from safevault._rotation_state import (
+    STAGING_LIFETIME,
+    TAG_REVOKED,
+    Claim,
+    Stage,
+    claim_tags,
+    default_grace,
+    is_old_enough,
+    promoted_tags,
+    read_claim,
+    read_promoted,
+    staging_name,
+)
+from safevault._rotator import Rotator
+from safevault._sync._expiry_scan import scan_expiring
+from safevault._sync._shell import VaultShell
+from safevault._telemetry import Operation, Telemetry
+from safevault._validation import check_duration, check_name, check_secret_value, check_when
+from safevault._validity import resolve_create_window
+from safevault.errors import InvalidArgumentError, RotationConflictError, RotationError
+
+__all__ = ["RotationMixin"]
+
+T = TypeVar("T")
+FORCED_READ_INTERVAL = 30.0
+Kind = Literal["secret", "key", "certificate"]
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        return result
+    return result
+
+
+class _Run:
+    """The bookkeeping of one rotate_secret call: its steps, as spans and as results."""
+
+    def __init__(self, vault: RotationMixin, name: str) -> None:
+        self.vault = vault
+        self.name = name
+        self.steps: list[RotationStep] = []
+
+    def record(self, step: str, outcome: str, detail: str | None = None) -> None:
+        self.steps.append(RotationStep(step, outcome, self.vault._clock(), detail))
+
+    def span(self, step: str) -> Operation:
+        return self.vault._tel.operation(
+            f"rotation.{step}", "secret", self.name, **{"rotation.step": step}
+        )
+
+
+class RotationMixin(VaultShell):
+    """``rotate_secret``, ``expiring`` and ``call_with_secret``."""
+
+    def rotate_secret(
+        self,
+        name: str,
+        rotator: Rotator,
+        *,
+        expires_in: timedelta | None = None,
+        expires_on: datetime | None = None,
+        if_older_than: timedelta | None = None,
+        grace: timedelta | None = None,
+    ) -> RotationResult:
+        """Rotate a secret: generate -> store pending -> apply -> verify -> promote.
+
+        Each call first finishes what an earlier run left (a pending value is resumed, a due
+        revoke is done). The previous value is revoked by a later call, once ``grace`` has
+        passed. Run rotations of one secret from one scheduler: overlapping runs are
+        detected (``RotationConflictError``), not prevented, as Key Vault has no conditional
+        writes. Requires secrets/get, list and set permissions.
+
+        :param str name: the secret to rotate.
+        :param rotator: the target side (a :class:`~safevault.Rotator`).
+        :keyword expires_in: lifetime of the new version (else the expiry policy's default).
+        :keyword expires_on: or its expiry.
+        :keyword if_older_than: rotate only if the current version is at least this old.
+        :keyword grace: how long the previous value keeps working before it is revoked
+            (default: the cache's ttl x (1 + jitter) + max_stale).
+        :rtype: ~safevault.RotationResult
+        :raises RotationError: a step failed; the vault is left for the next run to resume.
+        :raises RotationConflictError: another run of the same secret overlapped this one.
+        """
+        check_name(name)
+        if not isinstance(rotator, Rotator):
+            raise InvalidArgumentError("rotator must be a safevault.Rotator subclass instance.")
+        expires_on = check_when("expires_on", expires_on)
+        expires_in = check_duration("expires_in", expires_in)
+        if_older_than = check_duration("if_older_than", if_older_than)
+        grace = check_duration("grace", grace) or default_grace(self._cache_policy)
+        now = self._clock()
+        resolve_create_window(  # refuse a bad expiry before anything happens
+            self._expiry, now, expires_on=expires_on, expires_in=expires_in, not_before=None
+        )
+        run = _Run(self, name)
+        with self._tel.operation("rotate_secret", "secret", name) as op:
+            current = self._rotation_current(name)
+            revoked = self._revoke_if_due(run, name, rotator, current)
+            if current is not None:
+                promoted = read_promoted(current.tags)
+                if promoted.revoke_pending(self._clock()):
+                    run.record(
+                        "wait_for_revoke", "skipped", f"previous revoke due {promoted.revoke_after}"
+                    )
+                    return self._result(run, current, None, revoked, rotated=False)
+            claim = self._rotation_claim(name)
+            resumed: tuple[Claim, str] | None = None
+            if claim is not None and claim.is_live(self._clock()):
+                outcome = self._resume_or_abandon(run, name, claim, current)
+                if outcome == "closed":
+                    return self._result(run, current, None, revoked, rotated=False)
+                if isinstance(outcome, tuple):
+                    resumed = outcome
+            if resumed is None:
+                if current is not None and not is_old_enough(
+                    current.created_on, if_older_than, self._clock()
+                ):
+                    run.record(
+                        "check_age", "skipped", "current version is younger than if_older_than"
+                    )
+                    return self._result(run, current, None, revoked, rotated=False)
+                value = self._step_generate(run, rotator, current)
+                base = current.version if current is not None else None
+                claim = self._step_store_pending(run, name, value, base)
+            else:
+                claim, value = resumed
+            self._step_check(run, name, claim, current, before="apply")
+            self._step_call(run, "apply", rotator.apply, value, current)
+            claim = self._mark(name, claim, Stage.APPLIED)
+            self._step_call(run, "verify", rotator.verify, value)
+            self._step_check(run, name, claim, current, before="promote")
+            new = self._step_promote(
+                run, name, value, claim, current, expires_in, expires_on, grace
+            )
+            op.set("safevault.object.version", new.version)
+            return self._result(run, current, new, revoked, rotated=True)
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _step_generate(self, run: _Run, rotator: Rotator, current: Secret | None) -> str:
+        with run.span("generate") as span:
+            try:
+                value = _call(rotator.generate, current)
+                check_secret_value(value)
+            except Exception as error:
+                span.fail(error)
+                run.record("generate", "failed")
+                raise RotationError(
+                    f"Rotation of {run.name!r} failed at generate ({type(error).__name__}); "
+                    "nothing was stored.",
+                    name=run.name,
+                    step="generate",
+                ) from error
+            run.record("generate", "ok")
+            return str(value)
+
+    def _step_store_pending(self, run: _Run, name: str, value: str, base: str | None) -> Claim:
+        with run.span("store_pending"):
+            rotation_id = uuid.uuid4().hex
+            tags = claim_tags(
+                name,
+                rotation_id=rotation_id,
+                run_id=uuid.uuid4().hex,
+                stage=Stage.PENDING,
+                base=base,
+            )
+            stored = self._store_staging(name, value, tags)
+            run.record("store_pending", "ok")
+            return self._claim_of(stored, name)
+
+    def _store_staging(self, name: str, value: str, tags: dict[str, str]) -> KeyVaultSecret:
+        lifetime = STAGING_LIFETIME
+        if self._expiry.max_lifetime is not None:
+            lifetime = min(lifetime, self._expiry.max_lifetime)
+        with Telemetry.vault_request("set_secret"):
+            return self._secrets.set_secret(
+                staging_name(name),
+                value,
+                expires_on=self._clock() + lifetime,
+                content_type="application/x-safevault-pending",
+                tags=tags,
+            )
+
+    def _claim_of(self, stored: KeyVaultSecret, name: str) -> Claim:
+        props = stored.properties
+        claim = read_claim(props.version, props.tags, props.enabled, props.expires_on, name)
+        assert claim is not None
+        return claim
+
+    def _resume_or_abandon(
+        self, run: _Run, name: str, claim: Claim, current: Secret | None
+    ) -> tuple[Claim, str] | Literal["closed", "abandoned"]:
+        """Take over a live claim (returning it and its value), or close it."""
+        current_version = current.version if current is not None else None
+        if current is not None and read_promoted(current.tags).rotation_id == claim.rotation_id:
+            # An earlier run promoted but did not close its claim: close it now.
+            self._close_claim(name, claim, Stage.PROMOTED)
+            run.record("resume", "ok", "closed a claim that was already promoted")
+            return "closed"
+        if claim.base != current_version:
+            self._close_claim(name, claim, Stage.ABANDONED)
+            run.record("abandon", "ok", "the secret changed since the pending value was stored")
+            return "abandoned"
+        with run.span("resume"):
+            with Telemetry.vault_request("get_secret"):
+                pending = self._secrets.get_secret(staging_name(name), claim.version)
+            value = pending.value or ""
+            tags = claim.tags(name, run_id=uuid.uuid4().hex)
+            stored = self._store_staging(name, value, tags)
+            self._disable_staging(name, claim.version)
+            run.record("resume", "ok", f"resumed a {claim.stage.value} rotation")
+            return self._claim_of(stored, name), value
+
+    def _step_check(
+        self, run: _Run, name: str, claim: Claim, current: Secret | None, *, before: str
+    ) -> None:
+        with run.span(f"check_before_{before}") as span:
+            latest = self._rotation_claim(name)
+            now_current = self._rotation_current(name)
+            same_claim = latest is not None and latest.run_id == claim.run_id
+            same_base = (now_current.version if now_current else None) == (
+                current.version if current else None
+            )
+            if not (same_claim and same_base):
+                error = RotationConflictError(
+                    f"Another rotation of {name!r} overlapped this one (detected before {before}); "
+                    "this run stopped without promoting. Run rotations from one scheduler.",
+                    name=name,
+                    step=f"check_before_{before}",
+                )
+                span.fail(error)
+                run.record(f"check_before_{before}", "conflict")
+                raise error
+            run.record(f"check_before_{before}", "ok")
+
+    def _step_call(self, run: _Run, step: str, fn: Callable[..., Any], *args: Any) -> None:
+        with run.span(step) as span:
+            try:
+                _call(fn, *args)
+            except Exception as error:
+                span.fail(error)
+                run.record(step, "failed")
+                raise RotationError(
+                    f"Rotation of {run.name!r} failed at {step} ({type(error).__name__}); the "
+                    "previous value is still current and the pending value stays stored: the "
+                    "next rotate_secret call resumes it.",
+                    name=run.name,
+                    step=step,
+                ) from error
+            run.record(step, "ok")
+
+    def _step_promote(
+        self,
+        run: _Run,
+        name: str,
+        value: str,
+        claim: Claim,
+        current: Secret | None,
+        expires_in: timedelta | None,
+        expires_on: datetime | None,
+        grace: timedelta,
+    ) -> Secret:
+        with run.span("promote"):
+            now = self._clock()
+            not_before, expiry = resolve_create_window(
+                self._expiry, now, expires_on=expires_on, expires_in=expires_in, not_before=None
+            )
+            tags = promoted_tags(
+                current.tags if current is not None else None,
+                rotation_id=claim.rotation_id,
+                previous=current.version if current is not None else None,
+                revoke_after=now + grace,
+            )
+            with Telemetry.vault_request("set_secret"):
+                stored = self._secrets.set_secret(
+                    name,
+                    value,
+                    expires_on=expiry,
+                    not_before=not_before,
+                    content_type=current.content_type if current is not None else None,
+                    tags=tags,
+                )
+            new = secret_from_sdk(stored)
+            run.record("promote", "ok")
+        self._close_claim(name, claim, Stage.PROMOTED)
+        _, old, announce = self._secret_cache.store(
+            (name.lower(), None), new, self._timer(), self._clock(), version=new.version, write=True
+        )
+        if announce:
+            self._notify(self._secret_cache, name.lower(), old, new)
+        return new
+
+    def _revoke_if_due(
+        self, run: _Run, name: str, rotator: Rotator, current: Secret | None
+    ) -> str | None:
+        if current is None:
+            return None
+        promoted = read_promoted(current.tags)
+        if not promoted.revoke_due(self._clock()) or promoted.previous is None:
+            return None
+        with run.span("revoke") as span:
+            try:
+                with Telemetry.vault_request("get_secret"):
+                    old = self._secrets.get_secret(name, promoted.previous)
+                _call(rotator.revoke, secret_from_sdk(old))
+            except Exception as error:
+                span.fail(error)
+                run.record("revoke", "failed")
+                raise RotationError(
+                    f"Revoking the previous value of {name!r} failed ({type(error).__name__}); "
+                    "the next rotate_secret call tries again.",
+                    name=name,
+                    step="revoke",
+                ) from error
+            with Telemetry.vault_request("update_secret_properties"):
+                self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
+                tags = dict(current.tags)
+                tags[TAG_REVOKED] = self._clock().isoformat()
+                self._secrets.update_secret_properties(name, current.version, tags=tags)
+            run.record("revoke", "ok", f"revoked version {promoted.previous}")
+            return promoted.previous
+
+    # -- vault-side state ---------------------------------------------------------------
+
+    def _rotation_current(self, name: str) -> Secret | None:
+        try:
+            with Telemetry.vault_request("get_secret"):
+                secret = self._secrets.get_secret(name)
+        except ResourceNotFoundError:
+            return None
+        return secret_from_sdk(secret)
+
+    def _rotation_claim(self, name: str) -> Claim | None:
+        try:
+            with Telemetry.vault_request("get_secret_properties"):
+                latest = None
+                for props in self._secrets.list_properties_of_secret_versions(staging_name(name)):
+                    if latest is None or (props.created_on, props.updated_on) > (
+                        latest.created_on,
+                        latest.updated_on,
+                    ):
+                        latest = props
+        except ResourceNotFoundError:
+            return None
+        if latest is None:
+            return None
+        return read_claim(latest.version, latest.tags, latest.enabled, latest.expires_on, name)
+
+    def _mark(self, name: str, claim: Claim, stage: Stage) -> Claim:
+        with Telemetry.vault_request("update_secret_properties"):
+            props = self._secrets.update_secret_properties(
+                staging_name(name), claim.version, tags=claim.tags(name, stage=stage)
+            )
+        marked = read_claim(props.version, props.tags, props.enabled, props.expires_on, name)
+        assert marked is not None
+        return marked
+
+    def _close_claim(self, name: str, claim: Claim, stage: Stage) -> None:
+        with Telemetry.vault_request("update_secret_properties"):
+            self._secrets.update_secret_properties(
+                staging_name(name), claim.version, enabled=False, tags=claim.tags(name, stage=stage)
+            )
+
+    def _disable_staging(self, name: str, version: str) -> None:
+        with Telemetry.vault_request("update_secret_properties"):
+            self._secrets.update_secret_properties(staging_name(name), version, enabled=False)
+
+    def _result(
+        self,
+        run: _Run,
+        current: Secret | None,
+        new: Secret | None,
+        revoked: str | None,
+        *,
+        rotated: bool,
+    ) -> RotationResult:
+        return RotationResult(
+            name=run.name,
+            rotated=rotated,
+            old_version=current.version if current is not None else None,
+            new_version=new.version if new is not None else None,
+            revoked_version=revoked,
+            steps=tuple(run.steps),
+        )
+
+    # -- expiry scan and rotation-aware calls --------------------------------------------
+
+    def expiring(
+        self,
+        *,
+        within: timedelta = timedelta(days=30),
+        kinds: tuple[Kind, ...] = ("secret", "key", "certificate"),
+    ) -> list[ExpiryNotice]:
+        """Objects that are expired, expiring within ``within``, without expiry or not yet valid.
+
+        Reads only properties (one listing per kind), never values. The key and secret that
+        back a certificate are reported once, under the certificate. Requires list
+        permissions.
+
+        :rtype: list[~safevault.ExpiryNotice]
+        """
+        within = check_duration("within", within) or timedelta(days=30)
+        unknown = set(kinds) - {"secret", "key", "certificate"}
+        if unknown or not kinds:
+            raise InvalidArgumentError(
+                "kinds must be a non-empty tuple of 'secret', 'key' and 'certificate'."
+            )
+        with self._tel.operation("expiring"):
+            return scan_expiring(
+                self._secrets, self._keys, self._certificates, self._clock(), within, kinds
+            )
+
+    def call_with_secret(
+        self,
+        name: str,
+        fn: Callable[[Secret], T],
+        *,
+        retry_on: tuple[type[BaseException], ...],
+    ) -> T:
+        """Call ``fn(secret)``; if it raises one of ``retry_on``, retry once with a newer value.
+
+        The "credential rejected" errors of your client go in ``retry_on``. On such an error
+        the secret is re-read past the cache (at most once per 30 s per name, so a failing
+        downstream cannot hammer the vault) and ``fn`` is called once more if a newer version
+        exists. With ``safevault.aio``, ``fn`` may be a coroutine function.
+        """
+        check_name(name)
+        if not isinstance(retry_on, tuple) or not all(
+            isinstance(e, type) and issubclass(e, BaseException) for e in retry_on
+        ):
+            raise InvalidArgumentError("retry_on must be a tuple of exception classes.")
+        with self._tel.operation("call_with_secret", "secret", name) as op:
+            secret = self.get_secret(name)  # type: ignore[attr-defined]
+            try:
+                result: T = _call(fn, secret)
+                return result
+            except retry_on:
+                newer = self._newer_than(name, secret)
+                if newer is None:
+                    raise
+                op.event(
+                    "safevault.retry_with_newer_version",
+                    {"safevault.object.version": newer.version},
+                )
+                retried: T = _call(fn, newer)
+                return retried
+
+    def _newer_than(self, name: str, secret: Secret) -> Secret | None:
+        cached: Secret = self.get_secret(name)  # type: ignore[attr-defined]
+        if cached.version != secret.version:
+            return cached
+        forced = self._forced_reads
+        now = self._timer()
+        last = forced.get(name.lower())
+        if last is not None and now - last < FORCED_READ_INTERVAL:
+            return None
+        forced[name.lower()] = now
+        self._secret_cache.invalidate(name)
+        fresh: Secret = self.get_secret(name)  # type: ignore[attr-defined]
+        return fresh if fresh.version != secret.version else None
