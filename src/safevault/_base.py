@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
@@ -17,7 +17,7 @@ from safevault._config import RETRY_DEFAULTS, VaultLocation, client_options, loc
 from safevault._failures import is_disabled_answer
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
-from safevault._telemetry import Operation, Telemetry
+from safevault._telemetry import Operation, Telemetry, watch_expiry
 from safevault._validity import Validity, assess, refusal
 from safevault.errors import DisabledError, InvalidArgumentError
 
@@ -71,6 +71,7 @@ class VaultBase(Generic[F]):
         self._key_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
         self._certificate_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
         self._forced_reads: dict[str, float] = {}  # call_with_secret: name -> timer
+        watch_expiry(self)
 
     @property
     def vault_url(self) -> str:
@@ -87,6 +88,31 @@ class VaultBase(Generic[F]):
 
     def __repr__(self) -> str:
         return f"{type(self).__module__.split('.')[0]}.Vault({self.vault_url!r})"
+
+    def _set_principal(self, principal: str | None) -> None:
+        """Record the calling identity for ``enduser.id`` (``audit_principal=True``)."""
+        self._tel.principal = principal
+
+    def _expiry_observations(self) -> Iterator[tuple[float, dict[str, str]]]:
+        """(seconds to expiry, attributes) of each cached latest version with an expiry."""
+        now = self._clock()
+        for kind, core in (
+            ("secret", self._secret_cache),
+            ("key", self._key_cache),
+            ("certificate", self._certificate_cache),
+        ):
+            for (_, version), entry in list(core.entries.items()):
+                expires_on = getattr(entry.item, "expires_on", None)
+                if version is not None or expires_on is None:
+                    continue
+                yield (
+                    (expires_on - now).total_seconds(),
+                    {
+                        "safevault.vault.host": self._location.host,
+                        "safevault.object.kind": kind,
+                        "safevault.object.name": entry.item.name,
+                    },
+                )
 
     def _after_fork(self) -> None:
         for core in (self._secret_cache, self._key_cache, self._certificate_cache):

@@ -10,8 +10,11 @@ vault, so the cache can treat them as transient.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
@@ -33,6 +36,26 @@ def _mark(error: BaseException) -> None:
         setattr(error, _MARK, True)
 
 
+def principal_of(token: str) -> str | None:
+    """The caller's object id (or app id) from an access token's claims, or None.
+
+    The token is decoded without verification and used for nothing else: the claims only
+    label audit spans. The token itself is never kept or recorded.
+    """
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    for claim in ("oid", "appid", "azp"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def _note_scope(requested: tuple[str, ...], scope: str) -> None:
     if requested and requested != (scope,):
         _LOG.debug("A challenge asked for another token scope; requesting %s instead.", scope)
@@ -41,9 +64,15 @@ def _note_scope(requested: tuple[str, ...], scope: str) -> None:
 class ScopedCredential:
     """A :class:`TokenCredential` that asks ``inner`` for ``scope`` only."""
 
-    def __init__(self, inner: TokenCredential, scope: str) -> None:
+    def __init__(
+        self,
+        inner: TokenCredential,
+        scope: str,
+        on_principal: Callable[[str | None], None] | None = None,
+    ) -> None:
         self._inner = inner
         self.scope = scope
+        self._on_principal = on_principal
 
     def get_token(
         self,
@@ -55,12 +84,15 @@ class ScopedCredential:
     ) -> AccessToken:
         _note_scope(scopes, self.scope)
         try:
-            return self._inner.get_token(
+            token = self._inner.get_token(
                 self.scope, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
             )
         except Exception as error:
             _mark(error)
             raise
+        if self._on_principal is not None:
+            self._on_principal(principal_of(token.token))
+        return token
 
     def close(self) -> None:
         close = getattr(self._inner, "close", None)
@@ -71,9 +103,15 @@ class ScopedCredential:
 class AsyncScopedCredential:
     """An :class:`AsyncTokenCredential` that asks ``inner`` for ``scope`` only."""
 
-    def __init__(self, inner: AsyncTokenCredential, scope: str) -> None:
+    def __init__(
+        self,
+        inner: AsyncTokenCredential,
+        scope: str,
+        on_principal: Callable[[str | None], None] | None = None,
+    ) -> None:
         self._inner = inner
         self.scope = scope
+        self._on_principal = on_principal
 
     async def get_token(
         self,
@@ -85,12 +123,15 @@ class AsyncScopedCredential:
     ) -> AccessToken:
         _note_scope(scopes, self.scope)
         try:
-            return await self._inner.get_token(
+            token = await self._inner.get_token(
                 self.scope, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
             )
         except Exception as error:
             _mark(error)
             raise
+        if self._on_principal is not None:
+            self._on_principal(principal_of(token.token))
+        return token
 
     async def close(self) -> None:
         close = getattr(self._inner, "close", None)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -19,6 +20,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from safevault._version import __version__
@@ -42,6 +44,10 @@ EXPIRING_READS = METER.create_counter(
     "safevault.validity.expiring_reads",
     unit="{read}",
     description="Reads of objects inside ExpiryPolicy.warn_before of their expiry.",
+)
+
+ROTATION_RUNS = METER.create_counter(
+    "safevault.rotation.runs", unit="{run}", description="rotate_secret calls by outcome."
 )
 
 _RESULT_ATTRS: Mapping[str, Mapping[str, str]] = {
@@ -148,19 +154,27 @@ class Operation:
 
 
 class Telemetry:
-    """Telemetry for one vault: its host goes on every span."""
+    """Telemetry for one vault: its host goes on every span.
 
-    __slots__ = ("host",)
+    ``principal`` is the calling identity (``enduser.id``) when the vault was built with
+    ``audit_principal=True``: set once per token by the credential wrapper.
+    """
+
+    __slots__ = ("host", "principal")
 
     def __init__(self, host: str) -> None:
         self.host = host
+        self.principal: str | None = None
 
     def _base(self, kind: str, name: str) -> dict[str, Any]:
-        return {
+        attrs = {
             "safevault.vault.host": self.host,
             "safevault.object.kind": kind,
             "safevault.object.name": name,
         }
+        if self.principal is not None:
+            attrs["enduser.id"] = self.principal
+        return attrs
 
     def hit(self, method: str, kind: str, name: str, item: Any, validity: str) -> None:
         """Record a cache hit: a span that is never made current, and the hit counter."""
@@ -183,6 +197,8 @@ class Telemetry:
         """Start the current span of a public call (use as a context manager)."""
         try:
             attributes: dict[str, Any] = {"safevault.vault.host": self.host}
+            if self.principal is not None:
+                attributes["enduser.id"] = self.principal
             if kind is not None:
                 attributes["safevault.object.kind"] = kind
             if name is not None:
@@ -225,6 +241,13 @@ class Telemetry:
             _LOG.debug("telemetry: counter failed", exc_info=True)
 
     @staticmethod
+    def rotation_run(outcome: str) -> None:
+        try:
+            ROTATION_RUNS.add(1, {"outcome": outcome})
+        except Exception:
+            _LOG.debug("telemetry: counter failed", exc_info=True)
+
+    @staticmethod
     @contextmanager
     def vault_request(operation: str) -> Iterator[None]:
         """Time one request to the vault into ``safevault.vault.request.duration``."""
@@ -242,3 +265,36 @@ class Telemetry:
                 )
             except Exception:
                 _LOG.debug("telemetry: histogram failed", exc_info=True)
+
+
+# -- the time-to-expiry gauge --------------------------------------------------------------
+
+_WATCHED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def watch_expiry(vault: Any) -> None:
+    """Report ``vault``'s cached objects on the ``safevault.object.time_to_expiry`` gauge.
+
+    ``vault`` must offer ``_expiry_observations() -> Iterable[tuple[float, dict]]``.
+    """
+    try:
+        _WATCHED.add(vault)
+    except TypeError:  # pragma: no cover - not weak-referenceable
+        _LOG.debug("telemetry: cannot watch %r", type(vault).__name__)
+
+
+def _observe_expiry(options: CallbackOptions) -> Iterable[Observation]:
+    for vault in list(_WATCHED):
+        try:
+            for seconds, attributes in vault._expiry_observations():
+                yield Observation(seconds, attributes)
+        except Exception:
+            _LOG.debug("telemetry: time_to_expiry callback failed", exc_info=True)
+
+
+TIME_TO_EXPIRY = METER.create_observable_gauge(
+    "safevault.object.time_to_expiry",
+    callbacks=[_observe_expiry],
+    unit="s",
+    description="Seconds until the cached latest version of each object expires.",
+)

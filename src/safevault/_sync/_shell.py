@@ -46,6 +46,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         clock: Callable[[], datetime] | None = None,
         timer: Callable[[], float] | None = None,
         allow_any_host: bool = False,
+        audit_principal: bool = False,
         **client_kwargs: Any,
     ) -> None:
         super().__init__(
@@ -67,7 +68,9 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._owns_credential = True
         else:
             self._owns_credential = False
-        self._credential = ScopedCredential(credential, self._location.scope)
+        self._credential = ScopedCredential(
+            credential, self._location.scope, self._set_principal if audit_principal else None
+        )
         self._secrets = SecretClient(self.vault_url, self._credential, **self._client_options)
         self._keys = KeyClient(self.vault_url, self._credential, **self._client_options)
         self._certificates = CertificateClient(
@@ -82,6 +85,10 @@ class VaultShell(VaultBase[Flight[Any]]):
 
     def close(self) -> None:
         """Stop background refreshes and close the SDK clients (and a default credential)."""
+        with self._tel.operation("close"):
+            self._close()
+
+    def _close(self) -> None:
         self._background.close()
         self._secrets.close()
         self._keys.close()

@@ -59,13 +59,18 @@ async def _call(fn: Callable[..., Any], *args: Any) -> Any:
 class _Run:
     """The bookkeeping of one rotate_secret call: its steps, as spans and as results."""
 
-    def __init__(self, vault: RotationMixin, name: str) -> None:
+    def __init__(self, vault: RotationMixin, name: str, op: Operation) -> None:
         self.vault = vault
         self.name = name
+        self.op = op
         self.steps: list[RotationStep] = []
 
     def record(self, step: str, outcome: str, detail: str | None = None) -> None:
         self.steps.append(RotationStep(step, outcome, self.vault._clock(), detail))
+        self.op.event(
+            "safevault.rotation.step",
+            {"safevault.rotation.step": step, "safevault.rotation.outcome": outcome},
+        )
 
     def span(self, step: str) -> Operation:
         return self.vault._tel.operation(
@@ -116,48 +121,70 @@ class RotationMixin(VaultShell):
         resolve_create_window(  # refuse a bad expiry before anything happens
             self._expiry, now, expires_on=expires_on, expires_in=expires_in, not_before=None
         )
-        run = _Run(self, name)
         with self._tel.operation("rotate_secret", "secret", name) as op:
-            current = await self._rotation_current(name)
-            revoked = await self._revoke_if_due(run, name, rotator, current)
-            if current is not None:
-                promoted = read_promoted(current.tags)
-                if promoted.revoke_pending(self._clock()):
-                    run.record(
-                        "wait_for_revoke", "skipped", f"previous revoke due {promoted.revoke_after}"
-                    )
-                    return self._result(run, current, None, revoked, rotated=False)
-            claim = await self._rotation_claim(name)
-            resumed: tuple[Claim, str] | None = None
-            if claim is not None and claim.is_live(self._clock()):
-                outcome = await self._resume_or_abandon(run, name, claim, current)
-                if outcome == "closed":
-                    return self._result(run, current, None, revoked, rotated=False)
-                if isinstance(outcome, tuple):
-                    resumed = outcome
-            if resumed is None:
-                if current is not None and not is_old_enough(
-                    current.created_on, if_older_than, self._clock()
-                ):
-                    run.record(
-                        "check_age", "skipped", "current version is younger than if_older_than"
-                    )
-                    return self._result(run, current, None, revoked, rotated=False)
-                value = await self._step_generate(run, rotator, current)
-                base = current.version if current is not None else None
-                claim = await self._step_store_pending(run, name, value, base)
-            else:
-                claim, value = resumed
-            await self._step_check(run, name, claim, current, before="apply")
-            await self._step_call(run, "apply", rotator.apply, value, current)
-            claim = await self._mark(name, claim, Stage.APPLIED)
-            await self._step_call(run, "verify", rotator.verify, value)
-            await self._step_check(run, name, claim, current, before="promote")
-            new = await self._step_promote(
-                run, name, value, claim, current, expires_in, expires_on, grace
-            )
-            op.set("safevault.object.version", new.version)
-            return self._result(run, current, new, revoked, rotated=True)
+            run = _Run(self, name, op)
+            try:
+                result = await self._rotate(
+                    run, op, name, rotator, expires_in, expires_on, if_older_than, grace
+                )
+            except RotationConflictError:
+                Telemetry.rotation_run("conflict")
+                raise
+            except BaseException:
+                Telemetry.rotation_run("failed")
+                raise
+            Telemetry.rotation_run("rotated" if result.rotated else "skipped")
+            return result
+
+    async def _rotate(
+        self,
+        run: _Run,
+        op: Operation,
+        name: str,
+        rotator: Rotator,
+        expires_in: timedelta | None,
+        expires_on: datetime | None,
+        if_older_than: timedelta | None,
+        grace: timedelta,
+    ) -> RotationResult:
+        current = await self._rotation_current(name)
+        revoked = await self._revoke_if_due(run, name, rotator, current)
+        if current is not None:
+            promoted = read_promoted(current.tags)
+            if promoted.revoke_pending(self._clock()):
+                run.record(
+                    "wait_for_revoke", "skipped", f"previous revoke due {promoted.revoke_after}"
+                )
+                return self._result(run, current, None, revoked, rotated=False)
+        claim = await self._rotation_claim(name)
+        resumed: tuple[Claim, str] | None = None
+        if claim is not None and claim.is_live(self._clock()):
+            outcome = await self._resume_or_abandon(run, name, claim, current)
+            if outcome == "closed":
+                return self._result(run, current, None, revoked, rotated=False)
+            if isinstance(outcome, tuple):
+                resumed = outcome
+        if resumed is None:
+            if current is not None and not is_old_enough(
+                current.created_on, if_older_than, self._clock()
+            ):
+                run.record("check_age", "skipped", "current version is younger than if_older_than")
+                return self._result(run, current, None, revoked, rotated=False)
+            value = await self._step_generate(run, rotator, current)
+            base = current.version if current is not None else None
+            claim = await self._step_store_pending(run, name, value, base)
+        else:
+            claim, value = resumed
+        await self._step_check(run, name, claim, current, before="apply")
+        await self._step_call(run, "apply", rotator.apply, value, current)
+        claim = await self._mark(name, claim, Stage.APPLIED)
+        await self._step_call(run, "verify", rotator.verify, value)
+        await self._step_check(run, name, claim, current, before="promote")
+        new = await self._step_promote(
+            run, name, value, claim, current, expires_in, expires_on, grace
+        )
+        op.set("safevault.object.version", new.version)
+        return self._result(run, current, new, revoked, rotated=True)
 
     # -- steps --------------------------------------------------------------------------
 

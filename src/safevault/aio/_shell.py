@@ -47,6 +47,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         clock: Callable[[], datetime] | None = None,
         timer: Callable[[], float] | None = None,
         allow_any_host: bool = False,
+        audit_principal: bool = False,
         **client_kwargs: Any,
     ) -> None:
         super().__init__(
@@ -68,7 +69,9 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._owns_credential = True
         else:
             self._owns_credential = False
-        self._credential = AsyncScopedCredential(credential, self._location.scope)
+        self._credential = AsyncScopedCredential(
+            credential, self._location.scope, self._set_principal if audit_principal else None
+        )
         self._secrets = SecretClient(self.vault_url, self._credential, **self._client_options)
         self._keys = KeyClient(self.vault_url, self._credential, **self._client_options)
         self._certificates = CertificateClient(
@@ -83,6 +86,10 @@ class VaultShell(VaultBase[Flight[Any]]):
 
     async def close(self) -> None:
         """Stop background refreshes and close the SDK clients (and a default credential)."""
+        with self._tel.operation("close"):
+            await self._close()
+
+    async def _close(self) -> None:
         await self._background.close()
         await self._secrets.close()
         await self._keys.close()
