@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 from safevault._models import Secret
+from safevault._telemetry import Telemetry
 from safevault.aio._vault import Vault
 from safevault.errors import VaultConfigurationError
 
@@ -32,10 +34,12 @@ def configure(vault_url: str | None = None, credential: Any = None, **options: A
     :raises VaultConfigurationError: no URL given or found in the environment.
     """
     global _default
-    vault = Vault(_vault_url(vault_url), credential, **options)
-    with _lock:
-        _default = vault
-    return vault
+    url = _vault_url(vault_url)
+    with Telemetry(urlsplit(url).hostname or "").operation("configure"):
+        vault = Vault(url, credential, **options)
+        with _lock:
+            _default = vault
+        return vault
 
 
 def default_vault() -> Vault:
@@ -43,6 +47,13 @@ def default_vault() -> Vault:
 
     :raises VaultConfigurationError: nothing configured and no URL in the environment.
     """
+    vault = _default
+    host = vault._location.host if vault is not None else ""
+    with Telemetry(host).operation("default_vault"):
+        return _default_vault()
+
+
+def _default_vault() -> Vault:
     global _default
     vault = _default
     if vault is not None:
@@ -55,12 +66,12 @@ def default_vault() -> Vault:
 
 async def get_secret(name: str, *, version: str | None = None) -> Secret:
     """``default_vault().get_secret(name, version=version)``."""
-    return await default_vault().get_secret(name, version=version)
+    return await _default_vault().get_secret(name, version=version)
 
 
 async def set_secret(name: str, value: str, **kw: Any) -> Secret:
     """``default_vault().set_secret(name, value, **kw)``."""
-    return await default_vault().set_secret(name, value, **kw)
+    return await _default_vault().set_secret(name, value, **kw)
 
 
 def _vault_url(given: str | None) -> str:
