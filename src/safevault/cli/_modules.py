@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-MODULES: list[ModuleType] = []
+from safevault.cli import _secrets
+
+MODULES: list[ModuleType] = [_secrets]
