@@ -5,6 +5,8 @@ valid (expiry enforced, which Key Vault itself does not do for secrets) and trac
 (OpenTelemetry spans that never contain a value). ``safevault.aio`` has the async twins.
 """
 
+from safevault._keymodels import Certificate, CertificateWithKey, Key
+from safevault._keyrotation import KeyRotation
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
@@ -29,6 +31,8 @@ from safevault.errors import (
 
 __all__ = [
     "CachePolicy",
+    "Certificate",
+    "CertificateWithKey",
     "DecryptionError",
     "DisabledError",
     "ExpiredError",
@@ -36,6 +40,8 @@ __all__ = [
     "ExpiryPolicy",
     "ExpiryPolicyError",
     "InvalidArgumentError",
+    "Key",
+    "KeyRotation",
     "NotYetValidError",
     "RotationConflictError",
     "RotationError",

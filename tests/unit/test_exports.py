@@ -9,6 +9,8 @@ import safevault.aio
 
 EXPECTED = {
     "CachePolicy",
+    "Certificate",
+    "CertificateWithKey",
     "DecryptionError",
     "DisabledError",
     "ExpiredError",
@@ -16,6 +18,8 @@ EXPECTED = {
     "ExpiryPolicy",
     "ExpiryPolicyError",
     "InvalidArgumentError",
+    "Key",
+    "KeyRotation",
     "NotYetValidError",
     "RotationConflictError",
     "RotationError",

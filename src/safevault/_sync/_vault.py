@@ -5,13 +5,15 @@ GENERATED from ``safevault/aio/_vault.py`` by ``scripts/unasync.py``: do not edi
 
 from __future__ import annotations
 
+from safevault._sync._certificates import CertificatesMixin
+from safevault._sync._keys import KeysMixin
 from safevault._sync._rotation import RotationMixin
 from safevault._sync._secrets import SecretsMixin
 
 __all__ = ["Vault"]
 
 
-class Vault(SecretsMixin, RotationMixin):
+class Vault(SecretsMixin, RotationMixin, KeysMixin, CertificatesMixin):
     """One Key Vault, safe by default: cached, version-aware, expiry-enforcing, traced.
 
     :param str vault_url: ``https://<name>.vault.azure.net`` (or a sovereign cloud's suffix).

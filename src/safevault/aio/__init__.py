@@ -3,6 +3,8 @@
 Needs an async transport: ``pip install "safevault[aio]"`` (aiohttp).
 """
 
+from safevault._keymodels import Certificate, CertificateWithKey, Key
+from safevault._keyrotation import KeyRotation
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
@@ -26,6 +28,8 @@ from safevault.errors import (
 
 __all__ = [
     "CachePolicy",
+    "Certificate",
+    "CertificateWithKey",
     "DecryptionError",
     "DisabledError",
     "ExpiredError",
@@ -33,6 +37,8 @@ __all__ = [
     "ExpiryPolicy",
     "ExpiryPolicyError",
     "InvalidArgumentError",
+    "Key",
+    "KeyRotation",
     "NotYetValidError",
     "RotationConflictError",
     "RotationError",
