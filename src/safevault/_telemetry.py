@@ -53,6 +53,7 @@ ROTATION_RUNS = METER.create_counter(
 _RESULT_ATTRS: Mapping[str, Mapping[str, str]] = {
     r: {"result": r} for r in ("hit", "miss", "stale", "refresh")
 }
+_HIT = _RESULT_ATTRS["hit"]
 _SPAN_NAMES: dict[str, str] = {}
 
 
@@ -82,13 +83,23 @@ def item_attributes(item: Any) -> dict[str, Any]:
 
 
 class Operation:
-    """The current span of one public call; every method is safe to call in any state."""
+    """The current span of one public call; every method is safe to call in any state.
 
-    __slots__ = ("_span", "_token")
+    ``telemetry`` is the vault's :class:`Telemetry`: when its ``principal`` became known during
+    the call (the call fetched the vault's first token), ``end`` records it as ``enduser.id``.
+    """
 
-    def __init__(self, span: trace.Span | None, token: object | None) -> None:
+    __slots__ = ("_span", "_telemetry", "_token")
+
+    def __init__(
+        self,
+        span: trace.Span | None,
+        token: object | None,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self._span = span
         self._token = token
+        self._telemetry = telemetry
 
     def set(self, key: str, value: Any) -> None:
         if value is None or self._span is None:
@@ -130,6 +141,8 @@ class Operation:
     def end(self, error: BaseException | None = None) -> None:
         if error is not None:
             self.fail(error)
+        if self._telemetry is not None:
+            self.set("enduser.id", self._telemetry.principal)
         try:
             if self._token is not None:
                 otel_context.detach(self._token)  # type: ignore[arg-type]
@@ -176,18 +189,21 @@ class Telemetry:
             attrs["enduser.id"] = self.principal
         return attrs
 
-    def hit(self, method: str, kind: str, name: str, item: Any, validity: str) -> None:
-        """Record a cache hit: a span that is never made current, and the hit counter."""
+    def hit(self, method: str, kind: str, item: Any) -> None:
+        """Record a cache hit: a span that is never made current, and the hit counter.
+
+        The hit path's cost: attributes are built only when the span is recording.
+        """
         try:
-            span = TRACER.start_span(span_name(method), kind=SpanKind.INTERNAL)
+            span = TRACER.start_span(_SPAN_NAMES.get(method) or span_name(method))
             if span.is_recording():
-                attrs = self._base(kind, name)
+                attrs = self._base(kind, item.name)
                 attrs.update(item_attributes(item))
                 attrs["safevault.cache.result"] = "hit"
-                attrs["safevault.validity"] = validity
+                attrs["safevault.validity"] = "valid" if item.expires_on else "no_expiry"
                 span.set_attributes(attrs)
             span.end()
-            CACHE_REQUESTS.add(1, _RESULT_ATTRS["hit"])
+            CACHE_REQUESTS.add(1, _HIT)
         except Exception:
             _LOG.debug("telemetry: hit span failed", exc_info=True)
 
@@ -210,7 +226,7 @@ class Telemetry:
                 span_name(method), kind=SpanKind.INTERNAL, attributes=attributes
             )
             token = otel_context.attach(trace.set_span_in_context(span))
-            return Operation(span, token)
+            return Operation(span, token, self)
         except Exception:
             _LOG.debug("telemetry: span start failed", exc_info=True)
             return Operation(None, None)

@@ -173,13 +173,7 @@ class KeysMixin(VaultShell):
             if now < entry.hit_until:
                 entry.last_used = now
                 item: Key = entry.item
-                self._tel.hit(
-                    "get_key",
-                    "key",
-                    item.name,
-                    item,
-                    "valid" if item.expires_on is not None else "no_expiry",
-                )
+                self._tel.hit("get_key", "key", item)
                 return item
         check_name(name, "key")
         version = check_version(version or None)

@@ -61,13 +61,7 @@ class SecretsMixin(VaultShell):
             if now < entry.hit_until:
                 entry.last_used = now
                 item = entry.item
-                self._tel.hit(
-                    "get_secret",
-                    "secret",
-                    item.name,
-                    item,
-                    "valid" if item.expires_on is not None else "no_expiry",
-                )
+                self._tel.hit("get_secret", "secret", item)
                 return item
         check_name(name)
         version = check_version(version or None)
