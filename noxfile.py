@@ -124,3 +124,31 @@ def bench(session: nox.Session) -> None:
     args = session.posargs or ["--out", "BENCHMARKS.md"]
     command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])
     session.run("python", "bench/bench_cache.py", *args, env={"SAFEVAULT_BENCH_COMMAND": command})
+
+
+EXAMPLES = ["quickstart.py", "envelope_encryption.py", "async_web_app.py", "posture_audit.py"]
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Run every example (FakeVault unless SAFEVAULT_VAULT_URL is set)."""
+    _install(session, "test", "aio", "posture")
+    for example in EXAMPLES:
+        session.run("python", f"examples/{example}")
+    extra = sorted(
+        p.name
+        for p in (ROOT / "examples").glob("*.py")
+        if p.name not in EXAMPLES and not p.name.startswith("_")
+    )
+    for example in extra:
+        if example == "rotate_postgres_password.py" and not os.environ.get("PGHOST"):
+            session.warn(f"{example}: skipped (no PostgreSQL: set PGHOST/PGPORT/PGUSER)")
+            continue
+        session.run("python", f"examples/{example}")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """``safevault demo`` from a fresh install."""
+    _install(session, "demo")
+    session.run("safevault", "demo")
