@@ -286,6 +286,13 @@ class CacheCore(Generic[T, F]):
                 for key in [k for k in table if k[0] == lowered]:
                     del table[key]
 
+    def expire(self, name: str) -> None:
+        """Make the next read of ``name``'s latest version revalidate (keeping what is known,
+        so a change is still reported against the previous version)."""
+        entry = self.entries.get((name.lower(), None))
+        if entry is not None:
+            entry.hit_until = entry.refresh_at = entry.fresh_until = -INF
+
     def first_warning(self, name: str, version: str) -> bool:
         """True the first time a near-expiry warning is due for this version."""
         with self.lock:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -166,6 +165,34 @@ class Operation:
         self.end(exc)
 
 
+class _VaultRequest:
+    """Context manager timing one vault request (outcome ``ok`` or the error type)."""
+
+    __slots__ = ("_operation", "_start")
+
+    def __init__(self, operation: str) -> None:
+        self._operation = operation
+        self._start = 0.0
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        outcome = "ok" if exc is None else error_type(exc)
+        try:
+            REQUEST_DURATION.record(
+                time.perf_counter() - self._start,
+                {"operation": self._operation, "outcome": outcome},
+            )
+        except Exception:
+            _LOG.debug("telemetry: histogram failed", exc_info=True)
+
+
 class Telemetry:
     """Telemetry for one vault: its host goes on every span.
 
@@ -264,23 +291,9 @@ class Telemetry:
             _LOG.debug("telemetry: counter failed", exc_info=True)
 
     @staticmethod
-    @contextmanager
-    def vault_request(operation: str) -> Iterator[None]:
+    def vault_request(operation: str) -> _VaultRequest:
         """Time one request to the vault into ``safevault.vault.request.duration``."""
-        start = time.perf_counter()
-        outcome = "ok"
-        try:
-            yield
-        except BaseException as error:
-            outcome = error_type(error)
-            raise
-        finally:
-            try:
-                REQUEST_DURATION.record(
-                    time.perf_counter() - start, {"operation": operation, "outcome": outcome}
-                )
-            except Exception:
-                _LOG.debug("telemetry: histogram failed", exc_info=True)
+        return _VaultRequest(operation)
 
 
 # -- the time-to-expiry gauge --------------------------------------------------------------

@@ -20,26 +20,42 @@ def check_transport(options: Mapping[str, Any]) -> None:
 
 
 class Flight(Generic[T]):
-    """One in-progress fetch that every concurrent reader of the same object waits for."""
+    """One in-progress fetch that every concurrent reader of the same object waits for.
 
-    __slots__ = ("_error", "_event", "_value")
+    A lock held from creation until the fetch ends: each waiter acquires and releases it in
+    turn (cheaper to make than an Event, which a flight usually never needs).
+    """
+
+    __slots__ = ("_done", "_error", "_lock", "_value")
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self._done = False
         self._value: T | None = None
         self._error: BaseException | None = None
 
     def resolve(self, value: T) -> None:
         self._value = value
-        self._event.set()
+        self._finish()
 
     def reject(self, error: BaseException) -> None:
         self._error = error
-        self._event.set()
+        self._finish()
+
+    def _finish(self) -> None:
+        if not self._done:
+            self._done = True
+            self._lock.release()
 
     def wait(self, timeout: float | None) -> bool:
         """Wait until the fetch finished or ``timeout`` passed; True when finished."""
-        return self._event.wait(timeout)
+        if self._done:
+            return True
+        if self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            self._lock.release()
+            return True
+        return self._done
 
     def outcome(self) -> T:
         if self._error is not None:

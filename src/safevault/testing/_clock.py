@@ -21,6 +21,7 @@ class FakeClock:
         self._base = base
         self._lock = threading.Lock()
         self._offset = timedelta(0)
+        self._offset_s = 0.0  # the same offset in seconds: timer() reads it without a lock
         self._wall0 = datetime.now(timezone.utc)
         self._mono0 = time.monotonic()
         self._origin = self._base_now()
@@ -47,6 +48,8 @@ class FakeClock:
 
         :returns: seconds from an arbitrary origin; ``advance()`` moves them too.
         """
+        if self._base is None:
+            return time.monotonic() + self._offset_s
         return self._mono0 + (self.now() - self._origin).total_seconds()
 
     def advance(self, delta: timedelta) -> None:
@@ -60,3 +63,4 @@ class FakeClock:
             raise ValueError("the fake clock only moves forward")
         with self._lock:
             self._offset += delta
+            self._offset_s = self._offset.total_seconds()
