@@ -27,7 +27,7 @@ def _install(session: nox.Session, *extras: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit, behaviour and contract tests on FakeVault, with line coverage of src/."""
-    _install(session, "test")
+    _install(session, "test", "posture")
     session.run("coverage", "erase")
     session.run(
         "coverage",
@@ -46,6 +46,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.6")
+    _install(session)
     paths = [
         p
         for p in ("src", "tests", "noxfile.py", "scripts", "bench", "examples")
@@ -54,6 +55,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
     session.run("python", "scripts/unasync.py", "--check")
+    session.run("python", "scripts/gen_posture_docs.py", "--check")
 
 
 @nox.session
@@ -124,6 +126,7 @@ def bench(session: nox.Session) -> None:
     args = session.posargs or ["--out", "BENCHMARKS.md"]
     command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])
     session.run("python", "bench/bench_cache.py", *args, env={"SAFEVAULT_BENCH_COMMAND": command})
+    session.run("python", "bench/bench_posture.py")
 
 
 EXAMPLES = ["quickstart.py", "envelope_encryption.py", "async_web_app.py", "posture_audit.py"]

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from safevault.cli import _secrets
+from safevault.cli import _audit, _demo, _secrets
 
-MODULES: list[ModuleType] = [_secrets]
+MODULES: list[ModuleType] = [_demo, _secrets, _audit]
