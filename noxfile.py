@@ -116,17 +116,33 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Secret-cache benchmarks (hit, refresh, miss, memory; vs raw SDK and AWS's cache).
+    """All benchmarks, side by side in one run each; results into BENCHMARKS.md, plots into docs.
 
-    Writes the results into BENCHMARKS.md; pass arguments to replace the defaults, e.g.
+    Pass arguments to the cache benchmark instead of the defaults, e.g.
     ``nox -s bench -- --quick`` for a smoke run that writes nothing.
     """
-    _install(session, "test")
-    session.install("aws-secretsmanager-caching>=1.1", "botocore>=1.34")
-    args = session.posargs or ["--out", "BENCHMARKS.md"]
-    command = " ".join(["nox -s bench", *(["--", *session.posargs] if session.posargs else [])])
-    session.run("python", "bench/bench_cache.py", *args, env={"SAFEVAULT_BENCH_COMMAND": command})
-    session.run("python", "bench/bench_posture.py")
+    _install(session, "test", "posture")
+    session.install("aws-secretsmanager-caching>=1.1", "botocore>=1.34", "matplotlib>=3.8")
+    if session.posargs:
+        session.run("python", "bench/bench_cache.py", *session.posargs)
+        return
+    results = ".nox/bench-cache.json"
+    session.run(
+        "python",
+        "bench/bench_cache.py",
+        "--out",
+        "BENCHMARKS.md",
+        "--json",
+        results,
+        env={"SAFEVAULT_BENCH_COMMAND": "nox -s bench"},
+    )
+    others = [
+        f"{name}=bench/bench_{name}.py"
+        for name in ("crypto", "telemetry", "posture")
+        if (ROOT / "bench" / f"bench_{name}.py").exists()
+    ]
+    session.run("python", "bench/collect.py", "BENCHMARKS.md", *others)
+    session.run("python", "bench/plot.py", results, "docs/benchmarks")
 
 
 EXAMPLES = ["quickstart.py", "envelope_encryption.py", "async_web_app.py", "posture_audit.py"]
