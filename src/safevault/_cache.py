@@ -52,6 +52,7 @@ class Entry(Generic[T]):
         "item",
         "last_used",
         "refresh_at",
+        "span_attributes",
         "stale_until",
     )
 
@@ -74,6 +75,7 @@ class Entry(Generic[T]):
         self.expiry_at = expiry_at
         self.hit_until = hit_until
         self.last_used = fetched_at
+        self.span_attributes: dict[str, Any] | None = None  # a hit span's, made on first use
 
 
 class Step(Enum):

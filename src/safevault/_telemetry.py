@@ -216,21 +216,26 @@ class Telemetry:
             attrs["enduser.id"] = self.principal
         return attrs
 
-    def hit(self, method: str, kind: str, item: Any) -> None:
-        """Record a cache hit: a span that is never made current, and the hit counter.
+    def hit(self, method: str, kind: str, entry: Any) -> None:
+        """Record a cache hit: the hit counter, and a span that is never made current.
 
-        The hit path's cost: attributes are built only when the span is recording.
+        The hit path's cost: the span's attributes are built once per cache entry, and only
+        when a span is recording.
         """
         try:
+            CACHE_REQUESTS.add(1, _HIT)
             span = TRACER.start_span(_SPAN_NAMES.get(method) or span_name(method))
             if span.is_recording():
-                attrs = self._base(kind, item.name)
-                attrs.update(item_attributes(item))
-                attrs["safevault.cache.result"] = "hit"
-                attrs["safevault.validity"] = "valid" if item.expires_on else "no_expiry"
+                attrs = entry.span_attributes
+                if attrs is None:
+                    item = entry.item
+                    attrs = self._base(kind, item.name)
+                    attrs.update(item_attributes(item))
+                    attrs["safevault.cache.result"] = "hit"
+                    attrs["safevault.validity"] = "valid" if item.expires_on else "no_expiry"
+                    entry.span_attributes = attrs
                 span.set_attributes(attrs)
             span.end()
-            CACHE_REQUESTS.add(1, _HIT)
         except Exception:
             _LOG.debug("telemetry: hit span failed", exc_info=True)
 
@@ -310,6 +315,11 @@ def watch_expiry(vault: Any) -> None:
         _WATCHED.add(vault)
     except TypeError:  # pragma: no cover - not weak-referenceable
         _LOG.debug("telemetry: cannot watch %r", type(vault).__name__)
+
+
+def unwatch_expiry(vault: Any) -> None:
+    """Stop reporting a (closed) vault on the time-to-expiry gauge."""
+    _WATCHED.discard(vault)
 
 
 def _observe_expiry(options: CallbackOptions) -> Iterable[Observation]:

@@ -122,7 +122,7 @@ def test_one_span_with_sdk_spans_beneath() -> None:
     exporter.clear()
     live_config(Spec())
     spans = exporter.get_finished_spans()
-    ours = [s for s in spans if s.name == "safevault.posture.fetch"]
+    ours = [s for s in spans if s.name == "safevault.fetch"]
     assert len(ours) == 1
     span = ours[0]
     assert span.attributes["safevault.posture.vault"] == NAME

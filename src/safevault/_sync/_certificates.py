@@ -126,7 +126,7 @@ class CertificatesMixin(VaultShell):
             if now < entry.hit_until:
                 entry.last_used = now
                 item: Certificate = entry.item
-                self._tel.hit("get_certificate", "certificate", item)
+                self._tel.hit("get_certificate", "certificate", entry)
                 return item
         check_name(name, "certificate")
         version = check_version(version or None)

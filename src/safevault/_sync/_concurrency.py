@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -103,7 +104,8 @@ def run_all(calls: Sequence[Callable[[], Any]]) -> None:
     if not calls:
         return
     with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
-        futures = [pool.submit(call) for call in calls]
+        # each call runs in a copy of the caller's context: its spans join the caller's trace
+        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
         try:
             for future in as_completed(futures):
                 future.result()

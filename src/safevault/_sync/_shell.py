@@ -25,7 +25,7 @@ from safevault._fork import register_fork_handler
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import BoundedRetryPolicy
 from safevault._sync._concurrency import Background, Flight, call_back, check_transport
-from safevault._telemetry import Operation
+from safevault._telemetry import Operation, Telemetry, unwatch_expiry
 
 __all__ = ["Fetch", "VaultShell"]
 
@@ -89,6 +89,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._close()
 
     def _close(self) -> None:
+        unwatch_expiry(self)
         self._background.close()
         self._secrets.close()
         self._keys.close()
@@ -159,8 +160,26 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> Flight[Any]:
         flight, leader = core.join(key, Flight)
         if leader:
-            self._background.spawn(self._fly, core, key, fetch, flight, kind, name)
+            self._background.spawn(self._refresh, core, key, fetch, flight, kind, name)
         return flight
+
+    def _refresh(
+        self,
+        core: CacheCore[Any, Flight[Any]],
+        key: Key,
+        fetch: Fetch,
+        flight: Flight[Any],
+        kind: str,
+        name: str,
+    ) -> None:
+        """A background revalidation: its own span, so the audit trail shows every read."""
+        with self._tel.operation("refresh", kind, name, **{"object.version": key[1]}) as op:
+            self._fly(core, key, fetch, flight, kind, name)
+            try:
+                op.set_item(flight.outcome())
+                Telemetry.cache_result(op, "refresh")
+            except Exception as error:
+                op.fail(error)
 
     def _fly(
         self,

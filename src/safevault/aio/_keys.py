@@ -173,7 +173,7 @@ class KeysMixin(VaultShell):
             if now < entry.hit_until:
                 entry.last_used = now
                 item: Key = entry.item
-                self._tel.hit("get_key", "key", item)
+                self._tel.hit("get_key", "key", entry)
                 return item
         check_name(name, "key")
         version = check_version(version or None)

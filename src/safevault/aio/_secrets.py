@@ -61,7 +61,7 @@ class SecretsMixin(VaultShell):
             if now < entry.hit_until:
                 entry.last_used = now
                 item = entry.item
-                self._tel.hit("get_secret", "secret", item)
+                self._tel.hit("get_secret", "secret", entry)
                 return item
         check_name(name)
         version = check_version(version or None)

@@ -25,7 +25,7 @@ from safevault._failures import Failure, classify
 from safevault._fork import register_fork_handler
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import AsyncBoundedRetryPolicy
-from safevault._telemetry import Operation
+from safevault._telemetry import Operation, Telemetry, unwatch_expiry
 from safevault.aio._concurrency import Background, Flight, call_back, check_transport
 
 __all__ = ["Fetch", "VaultShell"]
@@ -90,6 +90,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             await self._close()
 
     async def _close(self) -> None:
+        unwatch_expiry(self)
         await self._background.close()
         await self._secrets.close()
         await self._keys.close()
@@ -160,8 +161,26 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> Flight[Any]:
         flight, leader = core.join(key, Flight)
         if leader:
-            self._background.spawn(self._fly, core, key, fetch, flight, kind, name)
+            self._background.spawn(self._refresh, core, key, fetch, flight, kind, name)
         return flight
+
+    async def _refresh(
+        self,
+        core: CacheCore[Any, Flight[Any]],
+        key: Key,
+        fetch: Fetch,
+        flight: Flight[Any],
+        kind: str,
+        name: str,
+    ) -> None:
+        """A background revalidation: its own span, so the audit trail shows every read."""
+        with self._tel.operation("refresh", kind, name, **{"object.version": key[1]}) as op:
+            await self._fly(core, key, fetch, flight, kind, name)
+            try:
+                op.set_item(flight.outcome())
+                Telemetry.cache_result(op, "refresh")
+            except Exception as error:
+                op.fail(error)
 
     async def _fly(
         self,

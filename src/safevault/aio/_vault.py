@@ -27,6 +27,9 @@ class Vault(SecretsMixin, RotationMixin, KeysMixin, CertificatesMixin):
     :keyword clock: ``Callable[[], datetime]`` (tz-aware UTC) used for validity decisions.
     :keyword timer: ``Callable[[], float]`` (monotonic seconds) used for ttl and backoff.
     :keyword allow_any_host: accept a host outside Key Vault's DNS suffixes (emulators only).
+    :keyword audit_principal: record the calling identity (the object id or app id from the
+        access token's claims, decoded without trusting it, once per token) as
+        ``enduser.id`` on every span. Off by default.
     :keyword client_kwargs: passed to every SDK client (``transport``, ``api_version``,
         ``verify_challenge_resource``, ``retry_total`` ...). ``logging_enable=True`` is refused.
     :raises VaultConfigurationError: a URL that is not a Key Vault's, or no usable transport.

@@ -122,7 +122,7 @@ def fetch(
     options = {"base_url": base_url, "credential_scopes": [base_url.rstrip("/") + "/.default"]}
     options.update(kwargs)
     host = urlsplit(base_url).hostname or base_url
-    with Telemetry(host).operation("posture.fetch", **{"posture.vault": vault_name}) as op:
+    with Telemetry(host).operation("fetch", **{"posture.vault": vault_name}) as op:
         kv = keyvault_client(credential, subscription_id, **options)
         doc = kv.vaults.get(
             resource_group, vault_name, cls=lambda response, *_: response.http_response.json()
