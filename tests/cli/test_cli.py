@@ -188,3 +188,20 @@ def test_python_dash_m(server):
         cwd=Path(__file__).parent,
     )
     assert result.returncode == 0
+
+
+def test_demo_runs_and_finishes():
+    result = run("demo")
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    for expected in (
+        "Expiry is enforced when secrets are created",
+        "ExpiredError",
+        "decrypt(old blob) -> b'order #1001: 3 widgets'",
+        "generate -> store_pending",
+        "Posture check of a sample ARM template",
+        "any span containing a secret value: False",
+        "demo finished",
+    ):
+        assert expected in out, expected
+    assert "correct-horse-battery-staple" not in out
