@@ -140,6 +140,7 @@ class CacheCore(Generic[T, F]):
         self._negative: dict[Key, _Negative] = {}
         self._backoff: dict[Key, _Backoff] = {}
         self._announced: dict[str, str] = {}
+        self._written: dict[str, float] = {}  # name -> timer of the last write through us
         self._warned: LRUCache[tuple[str, str], bool] = LRUCache(maxsize=4096)
         self._subscribers: dict[str, list[Callable[..., Any]]] = {}
 
@@ -227,10 +228,14 @@ class CacheCore(Generic[T, F]):
         *,
         version: str,
         write: bool = False,
+        started_at: float | None = None,
     ) -> tuple[Entry[T], T | None, bool]:
         """Cache ``item`` under ``key`` (and under its version when ``key`` is the latest).
 
         :param write: the item was just written through this vault (always a new latest).
+        :param started_at: when the fetch that produced ``item`` was sent: a fetch sent
+            before the latest write through this vault lands as the older answer it is, and
+            the written entry stays (returned, with no announcement).
         :returns: the entry, the previous latest item, and whether subscribers of the name
             must hear of a new latest version (once per version; not on the first read).
         """
@@ -238,6 +243,15 @@ class CacheCore(Generic[T, F]):
         name = key[0]
         with self.lock:
             previous = self.entries.get((name, None)) if key[1] is None else None
+            if (
+                key[1] is None
+                and started_at is not None
+                and previous is not None
+                and started_at <= self._written.get(name, -INF)
+            ):
+                return previous, None, False
+            if write and key[1] is None:
+                self._written[name] = now_t
             if self.policy.enabled:
                 self.entries[key] = entry
                 if key[1] is None:
@@ -314,15 +328,25 @@ class CacheCore(Generic[T, F]):
 
     # -- single flight -----------------------------------------------------------------------
 
-    def join(self, key: Key, factory: Callable[[], F]) -> tuple[F, bool]:
-        """The flight fetching ``key``: an existing one, or a new one this caller leads."""
+    def join(
+        self, key: Key, factory: Callable[[], F], now_t: float
+    ) -> tuple[F, bool, Entry[T] | None]:
+        """The flight fetching ``key``: an existing one, or a new one this caller leads.
+
+        :returns: ``(flight, leader, entry)``; ``entry`` (with no flight to wait for) when a
+            fetch that finished after this caller planned already left a fresh entry, not
+            yet due for a refresh: then there is nothing to fetch.
+        """
         with self.lock:
             flight = self.flights.get(key)
             if flight is not None:
-                return flight, False
+                return flight, False, None
+            entry = self.entries.get(key)
+            if entry is not None and now_t < entry.refresh_at and now_t < entry.fresh_until:
+                return flight, False, entry  # type: ignore[return-value]
             flight = factory()
             self.flights[key] = flight
-            return flight, True
+            return flight, True, None
 
     def land(self, key: Key, flight: F) -> None:
         """Forget a finished flight."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from azure.core.exceptions import (
+    AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ServiceRequestError,
@@ -13,7 +14,7 @@ from azure.core.exceptions import (
 
 from safevault._credential import is_credential_failure
 
-__all__ = ["Failure", "classify", "is_disabled_answer"]
+__all__ = ["Failure", "classify", "is_disabled_answer", "scrub"]
 
 
 class Failure(Enum):
@@ -59,3 +60,21 @@ def classify(error: BaseException) -> Failure:
     if status in (403, 404):
         return Failure.NEGATIVE
     return Failure.OTHER
+
+
+def scrub(error: BaseException) -> BaseException:
+    """``error`` without what it copied from the exception being handled when it was made.
+
+    A failed read is remembered (negative cache, backoff) and raised again to other callers.
+    azure-core's ``AzureError`` copies ``sys.exc_info()`` (the exception the first caller was
+    handling, which may quote that caller's secret) into ``exc_value``/``exc_msg``, and Python
+    chains it as ``__context__``: neither may travel to another caller.
+    """
+    if isinstance(error, AzureError):
+        error.exc_type = type(error)
+        error.exc_value = None
+        error.exc_traceback = None
+        error.exc_msg = error.message
+    error.__context__ = None
+    error.__suppress_context__ = True
+    return error

@@ -123,20 +123,40 @@ def test_disabled_cache_always_fetches():
 
 def test_single_flight_bookkeeping():
     c = core()
-    flight, leader = c.join(("n", None), object)
-    again, second = c.join(("n", None), object)
+    flight, leader, _ = c.join(("n", None), object, 0.0)
+    again, second, _ = c.join(("n", None), object, 0.0)
     assert leader and not second and again is flight
     c.land(("n", None), flight)
-    assert c.join(("n", None), object)[1]
+    second_flight, lead_again, _ = c.join(("n", None), object, 0.0)
+    assert lead_again
+    c.land(("n", None), second_flight)
+    c.store(("n", None), Item(), 10.0, NOW, version="v1")
+    none, lead, fresh = c.join(("n", None), object, 20.0)  # stored since the caller planned
+    assert none is None and not lead and fresh is c.entries[("n", None)]
+    assert c.join(("n", None), object, 85.0)[1]  # due for a refresh: lead it
 
 
 def test_after_fork_keeps_entries_and_subscribers():
     c = core()
     c.store(("n", None), Item(), 0, NOW, version="v1")
     unsubscribe = c.subscribe("N", print)
-    c.join(("x", None), object)
+    c.join(("x", None), object, 0.0)
     c.after_fork()
     assert ("n", None) in c.entries and c.flights == {}
     assert c.subscribers("n") == [print]
     unsubscribe()
     assert c.subscribers("n") == []
+
+
+def test_a_fetch_sent_before_a_write_does_not_undo_it():
+    c = core()
+    key = ("n", None)
+    c.store(key, Item(version="old"), 0.0, NOW, version="old")
+    c.store(key, Item(version="new"), 5.0, NOW, version="new", write=True)
+    entry, old, announce = c.store(
+        key, Item(version="old"), 6.0, NOW, version="old", started_at=4.0
+    )
+    assert entry.item.version == "new" and not announce and old is None
+    assert c.entries[key].item.version == "new"
+    later, _, _ = c.store(key, Item(version="newer"), 9.0, NOW, version="newer", started_at=7.0)
+    assert later.item.version == "newer"

@@ -21,7 +21,7 @@ from azure.keyvault.secrets.aio import SecretClient
 from safevault._base import VaultBase
 from safevault._cache import CacheCore, Key, Step
 from safevault._credential import AsyncScopedCredential
-from safevault._failures import Failure, classify
+from safevault._failures import Failure, classify, scrub
 from safevault._fork import register_fork_handler
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import AsyncBoundedRetryPolicy
@@ -141,7 +141,9 @@ class VaultShell(VaultBase[Flight[Any]]):
                 await flight.wait(None)
             result = "refresh"
         else:
-            flight, leader = core.join(key, Flight)
+            flight, leader, fresh = core.join(key, Flight, self._timer())
+            if fresh is not None:
+                return fresh.item, "hit"
             if leader:
                 await self._fly(core, key, fetch, flight, kind, name)
             else:
@@ -159,7 +161,11 @@ class VaultShell(VaultBase[Flight[Any]]):
     def _refresh_in_background(
         self, core: CacheCore[Any, Flight[Any]], key: Key, fetch: Fetch, kind: str, name: str
     ) -> Flight[Any]:
-        flight, leader = core.join(key, Flight)
+        flight, leader, fresh = core.join(key, Flight, self._timer())
+        if fresh is not None:
+            flight = Flight()
+            flight.resolve(fresh.item)
+            return flight
         if leader:
             self._background.spawn(self._refresh, core, key, fetch, flight, kind, name)
         return flight
@@ -192,10 +198,11 @@ class VaultShell(VaultBase[Flight[Any]]):
         name: str,
     ) -> None:
         """Lead one fetch: store its result or remember its failure, then release waiters."""
+        started = self._timer()
         try:
             item = await fetch()
         except Exception as error:
-            mapped = self._map_error(error, kind, name, key[1])
+            mapped = scrub(self._map_error(error, kind, name, key[1]))
             failure = classify(error)
             if failure is Failure.TRANSIENT:
                 core.record_transient(key, self._timer(), mapped)
@@ -208,9 +215,11 @@ class VaultShell(VaultBase[Flight[Any]]):
             core.land(key, flight)
             flight.reject(error)
             raise
-        _, old, announce = core.store(key, item, self._timer(), self._clock(), version=item.version)
+        entry, old, announce = core.store(
+            key, item, self._timer(), self._clock(), version=item.version, started_at=started
+        )
         core.land(key, flight)
-        flight.resolve(item)
+        flight.resolve(entry.item)
         if announce:
             await self._notify(core, key[0], old, item)
 
