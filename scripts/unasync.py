@@ -41,6 +41,7 @@ SUBSTITUTIONS = [
         "from azure.core.credentials import TokenCredential",
     ),
     (r"\bAsyncTokenCredential\b", "TokenCredential"),
+    (r"\bawait_result\b", "sync_result"),
     (r"\bAsyncScopedCredential\b", "ScopedCredential"),
     (r"\bAsyncBoundedRetryPolicy\b", "BoundedRetryPolicy"),
     (r"\bAwaitable\[Any\]", "Any"),

@@ -11,6 +11,7 @@ from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
 from safevault._rotator import Rotator
+from safevault._strategies import AlternatingCredentialRotator, SingleCredentialRotator
 from safevault._sync._default import configure, default_vault, get_secret, set_secret
 from safevault._sync._vault import Vault
 from safevault._validity import Validity
@@ -30,6 +31,7 @@ from safevault.errors import (
 )
 
 __all__ = [
+    "AlternatingCredentialRotator",
     "CachePolicy",
     "Certificate",
     "CertificateWithKey",
@@ -50,6 +52,7 @@ __all__ = [
     "Rotator",
     "SafeVaultError",
     "Secret",
+    "SingleCredentialRotator",
     "Validity",
     "ValidityError",
     "Vault",

@@ -7,12 +7,13 @@ method may also be ``async def``.
 
 from __future__ import annotations
 
+import inspect
 import secrets
 from typing import Any
 
 from safevault._models import Secret
 
-__all__ = ["Rotator"]
+__all__ = ["Rotator", "await_result", "sync_result"]
 
 
 class Rotator:
@@ -37,3 +38,24 @@ class Rotator:
     def revoke(self, old: Secret) -> Any:
         """Make the previous value stop working, once no cache can still hold it."""
         return None
+
+
+async def await_result(result: Any) -> Any:
+    """A rotator method's result, awaited if it is awaitable (the async shell)."""
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def sync_result(result: Any) -> Any:
+    """A rotator method's result in the sync shell, which cannot await: refuse a coroutine
+    (an ``async def`` method) instead of skipping the step it stands for."""
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        raise TypeError(
+            "This rotator method is async: use it with safevault.aio.Vault, "
+            "or make the method a plain def for safevault.Vault."
+        )
+    return result

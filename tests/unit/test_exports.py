@@ -8,6 +8,8 @@ import safevault
 import safevault.aio
 
 EXPECTED = {
+    "AlternatingCredentialRotator",
+    "SingleCredentialRotator",
     "CachePolicy",
     "Certificate",
     "CertificateWithKey",

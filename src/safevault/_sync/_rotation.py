@@ -8,7 +8,6 @@ The decisions and the vault-side state format are in
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.keyvault.secrets import KeyVaultSecret
 
 from safevault._convert import secret_from_sdk
+from safevault._failures import is_disabled_answer
 from safevault._models import Secret
 from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
 from safevault._rotation_state import (
@@ -33,7 +33,7 @@ from safevault._rotation_state import (
     read_promoted,
     staging_name,
 )
-from safevault._rotator import Rotator
+from safevault._rotator import Rotator, sync_result
 from safevault._sync._expiry_scan import scan_expiring
 from safevault._sync._shell import VaultShell
 from safevault._telemetry import Operation, Telemetry
@@ -49,10 +49,7 @@ Kind = Literal["secret", "key", "certificate"]
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    result = fn(*args)
-    if inspect.isawaitable(result):
-        return result
-    return result
+    return sync_result(fn(*args))
 
 
 class _Run:
@@ -148,6 +145,16 @@ class RotationMixin(VaultShell):
     ) -> RotationResult:
         current = self._rotation_current(name)
         revoked = self._revoke_if_due(run, name, rotator, current)
+        claim, live = self._rotation_claim(name)
+        if (
+            claim is not None
+            and current is not None
+            and read_promoted(current.tags).rotation_id == claim.rotation_id
+        ):
+            # An earlier run promoted but did not close its claim: close it before anything.
+            self._close_claim(name, claim, Stage.PROMOTED)
+            run.record("resume", "ok", "closed a claim that was already promoted")
+            return self._result(run, current, None, revoked, rotated=False)
         if current is not None:
             promoted = read_promoted(current.tags)
             if promoted.revoke_pending(self._clock()):
@@ -155,10 +162,9 @@ class RotationMixin(VaultShell):
                     "wait_for_revoke", "skipped", f"previous revoke due {promoted.revoke_after}"
                 )
                 return self._result(run, current, None, revoked, rotated=False)
-        claim = self._rotation_claim(name)
         resumed: tuple[Claim, str] | None = None
-        if claim is not None and claim.is_live(self._clock()):
-            outcome = self._resume_or_abandon(run, name, claim, current)
+        if claim is not None:
+            outcome = self._resume_or_abandon(run, name, claim, current, live)
             if outcome == "closed":
                 return self._result(run, current, None, revoked, rotated=False)
             if isinstance(outcome, tuple):
@@ -236,7 +242,7 @@ class RotationMixin(VaultShell):
         return claim
 
     def _resume_or_abandon(
-        self, run: _Run, name: str, claim: Claim, current: Secret | None
+        self, run: _Run, name: str, claim: Claim, current: Secret | None, live: list[Claim]
     ) -> tuple[Claim, str] | Literal["closed", "abandoned"]:
         """Take over a live claim (returning it and its value), or close it."""
         current_version = current.version if current is not None else None
@@ -255,7 +261,9 @@ class RotationMixin(VaultShell):
             value = pending.value or ""
             tags = claim.tags(name, run_id=uuid.uuid4().hex)
             stored = self._store_staging(name, value, tags)
-            self._disable_staging(name, claim.version)
+            for other in live:  # every enabled copy of the value this run takes over
+                if other.rotation_id == claim.rotation_id:
+                    self._disable_staging(name, other.version)
             run.record("resume", "ok", f"resumed a {claim.stage.value} rotation")
             return self._claim_of(stored, name), value
 
@@ -263,13 +271,20 @@ class RotationMixin(VaultShell):
         self, run: _Run, name: str, claim: Claim, current: Secret | None, *, before: str
     ) -> None:
         with run.span(f"check_before_{before}") as span:
-            latest = self._rotation_claim(name)
+            claims = self._enabled_claims(name)
             now_current = self._rotation_current(name)
-            same_claim = latest is not None and latest.run_id == claim.run_id
+            same_claim = bool(claims) and claims[0].run_id == claim.run_id
+            rivals = [  # another pending value, e.g. of a run that read the vault before us
+                c for c in claims if c.rotation_id != claim.rotation_id and c.is_live(self._clock())
+            ]
             same_base = (now_current.version if now_current else None) == (
                 current.version if current else None
             )
-            if not (same_claim and same_base):
+            if not (same_claim and same_base and not rivals):
+                mine = next((c for c in claims if c.version == claim.version), None)
+                if before == "apply" and mine is not None:
+                    # never applied, so nobody will ever need this pending value
+                    self._close_claim(name, mine, Stage.ABANDONED)
                 error = RotationConflictError(
                     f"Another rotation of {name!r} overlapped this one (detected before {before}); "
                     "this run stopped without promoting. Run rotations from one scheduler.",
@@ -348,9 +363,15 @@ class RotationMixin(VaultShell):
             return None
         with run.span("revoke") as span:
             try:
-                with Telemetry.vault_request("get_secret"):
-                    old = self._secrets.get_secret(name, promoted.previous)
-                _call(rotator.revoke, secret_from_sdk(old))
+                try:
+                    with Telemetry.vault_request("get_secret"):
+                        old = self._secrets.get_secret(name, promoted.previous)
+                except Exception as error:
+                    if not is_disabled_answer(error):
+                        raise
+                    old = None  # disabled by an earlier run, after its rotator.revoke passed
+                if old is not None:
+                    _call(rotator.revoke, secret_from_sdk(old))
             except Exception as error:
                 span.fail(error)
                 run.record("revoke", "failed")
@@ -361,7 +382,8 @@ class RotationMixin(VaultShell):
                     step="revoke",
                 ) from error
             with Telemetry.vault_request("update_secret_properties"):
-                self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
+                if old is not None:
+                    self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
                 tags = dict(current.tags)
                 tags[TAG_REVOKED] = self._clock().isoformat()
                 self._secrets.update_secret_properties(name, current.version, tags=tags)
@@ -378,21 +400,30 @@ class RotationMixin(VaultShell):
             return None
         return secret_from_sdk(secret)
 
-    def _rotation_claim(self, name: str) -> Claim | None:
+    def _enabled_claims(self, name: str) -> list[Claim]:
+        """The enabled staging versions of ``name``, newest first."""
+        found = []
         try:
             with Telemetry.vault_request("get_secret_properties"):
-                latest = None
                 for props in self._secrets.list_properties_of_secret_versions(staging_name(name)):
-                    if latest is None or (props.created_on, props.updated_on) > (
-                        latest.created_on,
-                        latest.updated_on,
-                    ):
-                        latest = props
+                    if props.enabled:
+                        found.append(props)
         except ResourceNotFoundError:
-            return None
-        if latest is None:
-            return None
-        return read_claim(latest.version, latest.tags, latest.enabled, latest.expires_on, name)
+            return []
+        found.sort(key=lambda p: (p.created_on, p.updated_on), reverse=True)
+        claims = [read_claim(p.version, p.tags, p.enabled, p.expires_on, name) for p in found]
+        return [c for c in claims if c is not None]
+
+    def _rotation_claim(self, name: str) -> tuple[Claim | None, list[Claim]]:
+        """The newest claim a run can resume (or None), and every such claim. Enabled claims
+        that cannot be resumed (expired) are closed as abandoned on the way."""
+        live: list[Claim] = []
+        for claim in self._enabled_claims(name):
+            if claim.is_live(self._clock()):
+                live.append(claim)
+            else:
+                self._close_claim(name, claim, Stage.ABANDONED)
+        return (live[0] if live else None), live
 
     def _mark(self, name: str, claim: Claim, stage: Stage) -> Claim:
         with Telemetry.vault_request("update_secret_properties"):
@@ -503,6 +534,6 @@ class RotationMixin(VaultShell):
         if last is not None and now - last < FORCED_READ_INTERVAL:
             return None
         forced[name.lower()] = now
-        self._secret_cache.invalidate(name)
+        self._secret_cache.expire(name)
         fresh: Secret = self.get_secret(name)  # type: ignore[attr-defined]
         return fresh if fresh.version != secret.version else None

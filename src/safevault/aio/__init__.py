@@ -9,6 +9,7 @@ from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
 from safevault._rotator import Rotator
+from safevault._strategies import AlternatingCredentialRotator, SingleCredentialRotator
 from safevault._validity import Validity
 from safevault.aio._default import configure, default_vault, get_secret, set_secret
 from safevault.aio._vault import Vault
@@ -27,6 +28,7 @@ from safevault.errors import (
 )
 
 __all__ = [
+    "AlternatingCredentialRotator",
     "CachePolicy",
     "Certificate",
     "CertificateWithKey",
@@ -47,6 +49,7 @@ __all__ = [
     "Rotator",
     "SafeVaultError",
     "Secret",
+    "SingleCredentialRotator",
     "Validity",
     "ValidityError",
     "Vault",

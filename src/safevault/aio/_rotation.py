@@ -9,7 +9,6 @@ The decisions and the vault-side state format are in
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.keyvault.secrets import KeyVaultSecret
 
 from safevault._convert import secret_from_sdk
+from safevault._failures import is_disabled_answer
 from safevault._models import Secret
 from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
 from safevault._rotation_state import (
@@ -34,7 +34,7 @@ from safevault._rotation_state import (
     read_promoted,
     staging_name,
 )
-from safevault._rotator import Rotator
+from safevault._rotator import Rotator, await_result
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import check_duration, check_name, check_secret_value, check_when
 from safevault._validity import resolve_create_window
@@ -50,10 +50,7 @@ Kind = Literal["secret", "key", "certificate"]
 
 
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    result = fn(*args)
-    if inspect.isawaitable(result):
-        return await result
-    return result
+    return await await_result(fn(*args))
 
 
 class _Run:
@@ -149,6 +146,16 @@ class RotationMixin(VaultShell):
     ) -> RotationResult:
         current = await self._rotation_current(name)
         revoked = await self._revoke_if_due(run, name, rotator, current)
+        claim, live = await self._rotation_claim(name)
+        if (
+            claim is not None
+            and current is not None
+            and read_promoted(current.tags).rotation_id == claim.rotation_id
+        ):
+            # An earlier run promoted but did not close its claim: close it before anything.
+            await self._close_claim(name, claim, Stage.PROMOTED)
+            run.record("resume", "ok", "closed a claim that was already promoted")
+            return self._result(run, current, None, revoked, rotated=False)
         if current is not None:
             promoted = read_promoted(current.tags)
             if promoted.revoke_pending(self._clock()):
@@ -156,10 +163,9 @@ class RotationMixin(VaultShell):
                     "wait_for_revoke", "skipped", f"previous revoke due {promoted.revoke_after}"
                 )
                 return self._result(run, current, None, revoked, rotated=False)
-        claim = await self._rotation_claim(name)
         resumed: tuple[Claim, str] | None = None
-        if claim is not None and claim.is_live(self._clock()):
-            outcome = await self._resume_or_abandon(run, name, claim, current)
+        if claim is not None:
+            outcome = await self._resume_or_abandon(run, name, claim, current, live)
             if outcome == "closed":
                 return self._result(run, current, None, revoked, rotated=False)
             if isinstance(outcome, tuple):
@@ -241,7 +247,7 @@ class RotationMixin(VaultShell):
         return claim
 
     async def _resume_or_abandon(
-        self, run: _Run, name: str, claim: Claim, current: Secret | None
+        self, run: _Run, name: str, claim: Claim, current: Secret | None, live: list[Claim]
     ) -> tuple[Claim, str] | Literal["closed", "abandoned"]:
         """Take over a live claim (returning it and its value), or close it."""
         current_version = current.version if current is not None else None
@@ -260,7 +266,9 @@ class RotationMixin(VaultShell):
             value = pending.value or ""
             tags = claim.tags(name, run_id=uuid.uuid4().hex)
             stored = await self._store_staging(name, value, tags)
-            await self._disable_staging(name, claim.version)
+            for other in live:  # every enabled copy of the value this run takes over
+                if other.rotation_id == claim.rotation_id:
+                    await self._disable_staging(name, other.version)
             run.record("resume", "ok", f"resumed a {claim.stage.value} rotation")
             return self._claim_of(stored, name), value
 
@@ -268,13 +276,20 @@ class RotationMixin(VaultShell):
         self, run: _Run, name: str, claim: Claim, current: Secret | None, *, before: str
     ) -> None:
         with run.span(f"check_before_{before}") as span:
-            latest = await self._rotation_claim(name)
+            claims = await self._enabled_claims(name)
             now_current = await self._rotation_current(name)
-            same_claim = latest is not None and latest.run_id == claim.run_id
+            same_claim = bool(claims) and claims[0].run_id == claim.run_id
+            rivals = [  # another pending value, e.g. of a run that read the vault before us
+                c for c in claims if c.rotation_id != claim.rotation_id and c.is_live(self._clock())
+            ]
             same_base = (now_current.version if now_current else None) == (
                 current.version if current else None
             )
-            if not (same_claim and same_base):
+            if not (same_claim and same_base and not rivals):
+                mine = next((c for c in claims if c.version == claim.version), None)
+                if before == "apply" and mine is not None:
+                    # never applied, so nobody will ever need this pending value
+                    await self._close_claim(name, mine, Stage.ABANDONED)
                 error = RotationConflictError(
                     f"Another rotation of {name!r} overlapped this one (detected before {before}); "
                     "this run stopped without promoting. Run rotations from one scheduler.",
@@ -353,9 +368,15 @@ class RotationMixin(VaultShell):
             return None
         with run.span("revoke") as span:
             try:
-                with Telemetry.vault_request("get_secret"):
-                    old = await self._secrets.get_secret(name, promoted.previous)
-                await _call(rotator.revoke, secret_from_sdk(old))
+                try:
+                    with Telemetry.vault_request("get_secret"):
+                        old = await self._secrets.get_secret(name, promoted.previous)
+                except Exception as error:
+                    if not is_disabled_answer(error):
+                        raise
+                    old = None  # disabled by an earlier run, after its rotator.revoke passed
+                if old is not None:
+                    await _call(rotator.revoke, secret_from_sdk(old))
             except Exception as error:
                 span.fail(error)
                 run.record("revoke", "failed")
@@ -366,7 +387,10 @@ class RotationMixin(VaultShell):
                     step="revoke",
                 ) from error
             with Telemetry.vault_request("update_secret_properties"):
-                await self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
+                if old is not None:
+                    await self._secrets.update_secret_properties(
+                        name, promoted.previous, enabled=False
+                    )
                 tags = dict(current.tags)
                 tags[TAG_REVOKED] = self._clock().isoformat()
                 await self._secrets.update_secret_properties(name, current.version, tags=tags)
@@ -383,23 +407,32 @@ class RotationMixin(VaultShell):
             return None
         return secret_from_sdk(secret)
 
-    async def _rotation_claim(self, name: str) -> Claim | None:
+    async def _enabled_claims(self, name: str) -> list[Claim]:
+        """The enabled staging versions of ``name``, newest first."""
+        found = []
         try:
             with Telemetry.vault_request("get_secret_properties"):
-                latest = None
                 async for props in self._secrets.list_properties_of_secret_versions(
                     staging_name(name)
                 ):
-                    if latest is None or (props.created_on, props.updated_on) > (
-                        latest.created_on,
-                        latest.updated_on,
-                    ):
-                        latest = props
+                    if props.enabled:
+                        found.append(props)
         except ResourceNotFoundError:
-            return None
-        if latest is None:
-            return None
-        return read_claim(latest.version, latest.tags, latest.enabled, latest.expires_on, name)
+            return []
+        found.sort(key=lambda p: (p.created_on, p.updated_on), reverse=True)
+        claims = [read_claim(p.version, p.tags, p.enabled, p.expires_on, name) for p in found]
+        return [c for c in claims if c is not None]
+
+    async def _rotation_claim(self, name: str) -> tuple[Claim | None, list[Claim]]:
+        """The newest claim a run can resume (or None), and every such claim. Enabled claims
+        that cannot be resumed (expired) are closed as abandoned on the way."""
+        live: list[Claim] = []
+        for claim in await self._enabled_claims(name):
+            if claim.is_live(self._clock()):
+                live.append(claim)
+            else:
+                await self._close_claim(name, claim, Stage.ABANDONED)
+        return (live[0] if live else None), live
 
     async def _mark(self, name: str, claim: Claim, stage: Stage) -> Claim:
         with Telemetry.vault_request("update_secret_properties"):
@@ -510,6 +543,6 @@ class RotationMixin(VaultShell):
         if last is not None and now - last < FORCED_READ_INTERVAL:
             return None
         forced[name.lower()] = now
-        self._secret_cache.invalidate(name)
+        self._secret_cache.expire(name)
         fresh: Secret = await self.get_secret(name)  # type: ignore[attr-defined]
         return fresh if fresh.version != secret.version else None
