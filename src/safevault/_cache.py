@@ -34,6 +34,7 @@ __all__ = ["CacheCore", "Entry", "Step"]
 INF = float("inf")
 REFRESH_AHEAD_AT = 0.8
 BACKOFF_CAP = 16.0
+RETRY_AFTER_CAP = 60.0
 EVICTION_SAMPLE = 8
 
 Key = tuple[str, str | None]
@@ -267,12 +268,17 @@ class CacheCore(Generic[T, F]):
                     announce = known is not None or write
         return entry, (previous.item if previous is not None else None), announce
 
-    def record_transient(self, key: Key, now_t: float, error: BaseException) -> None:
-        """Back off this object exponentially (1, 2, 4, 8, 16 s) after a transient failure."""
+    def record_transient(
+        self, key: Key, now_t: float, error: BaseException, retry_after: float | None = None
+    ) -> None:
+        """Back off this object exponentially (1, 2, 4, 8, 16 s) after a transient failure,
+        or for as long as the vault's ``Retry-After`` asked, when that is longer (capped)."""
         with self.lock:
             backoff = self._backoff.get(key)
             failures = 1 if backoff is None else backoff.failures + 1
             delay = min(2.0 ** (failures - 1), BACKOFF_CAP)
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
             self._backoff[key] = _Backoff(failures, now_t + delay, error)
 
     def record_negative(self, key: Key, now_t: float, error: BaseException) -> None:
@@ -330,20 +336,20 @@ class CacheCore(Generic[T, F]):
 
     def join(
         self, key: Key, factory: Callable[[], F], now_t: float
-    ) -> tuple[F, bool, Entry[T] | None]:
+    ) -> tuple[F | None, bool, Plan[T] | None]:
         """The flight fetching ``key``: an existing one, or a new one this caller leads.
 
-        :returns: ``(flight, leader, entry)``; ``entry`` (with no flight to wait for) when a
-            fetch that finished after this caller planned already left a fresh entry, not
-            yet due for a refresh: then there is nothing to fetch.
+        :returns: ``(flight, leader, None)``, or ``(None, False, plan)`` when, planned again
+            under the lock, nothing needs fetching any more: a fetch that finished since this
+            caller planned left a fresh entry, a 404/403 to remember, or a backoff.
         """
         with self.lock:
             flight = self.flights.get(key)
             if flight is not None:
                 return flight, False, None
-            entry = self.entries.get(key)
-            if entry is not None and now_t < entry.refresh_at and now_t < entry.fresh_until:
-                return flight, False, entry  # type: ignore[return-value]
+            plan = self.plan(key, now_t)
+            if plan.step in (Step.SERVE, Step.SERVE_STALE, Step.RAISE):
+                return None, False, plan
             flight = factory()
             self.flights[key] = flight
             return flight, True, None

@@ -14,7 +14,7 @@ from azure.core.exceptions import (
 
 from safevault._credential import is_credential_failure
 
-__all__ = ["Failure", "classify", "is_disabled_answer", "scrub"]
+__all__ = ["Failure", "classify", "is_disabled_answer", "retry_after_of", "scrub"]
 
 
 class Failure(Enum):
@@ -78,3 +78,16 @@ def scrub(error: BaseException) -> BaseException:
     error.__context__ = None
     error.__suppress_context__ = True
     return error
+
+
+def retry_after_of(error: BaseException) -> float | None:
+    """The seconds of a ``Retry-After`` header on the vault's answer, if it sent one."""
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None  # an HTTP date: rare from Key Vault; the exponential schedule applies

@@ -131,8 +131,11 @@ def test_single_flight_bookkeeping():
     assert lead_again
     c.land(("n", None), second_flight)
     c.store(("n", None), Item(), 10.0, NOW, version="v1")
-    none, lead, fresh = c.join(("n", None), object, 20.0)  # stored since the caller planned
-    assert none is None and not lead and fresh is c.entries[("n", None)]
+    none, lead, plan = c.join(("n", None), object, 20.0)  # stored since the caller planned
+    assert none is None and not lead and plan.entry is c.entries[("n", None)]
+    c.record_negative(("gone", None), 20.0, KeyError("gone"))
+    none, lead, plan = c.join(("gone", None), object, 21.0)  # failed since the caller planned
+    assert none is None and not lead and isinstance(plan.error, KeyError)
     assert c.join(("n", None), object, 95.0)[1]  # past 80% of the ttl: lead a refresh
 
 
@@ -160,3 +163,14 @@ def test_a_fetch_sent_before_a_write_does_not_undo_it():
     assert c.entries[key].item.version == "new"
     later, _, _ = c.store(key, Item(version="newer"), 9.0, NOW, version="newer", started_at=7.0)
     assert later.item.version == "newer"
+
+
+def test_retry_after_lengthens_the_backoff():
+    c = core()
+    key = ("n", None)
+    c.record_transient(key, 0.0, RuntimeError(), retry_after=7.0)
+    assert c.plan(key, 6.9).step is Step.RAISE
+    assert c.plan(key, 7.1).step is Step.FETCH
+    c.record_transient(key, 10.0, RuntimeError(), retry_after=3600.0)
+    assert c.plan(key, 69.0).step is Step.RAISE
+    assert c.plan(key, 70.5).step is Step.FETCH

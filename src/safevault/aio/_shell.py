@@ -19,9 +19,9 @@ from azure.keyvault.keys.aio import KeyClient
 from azure.keyvault.secrets.aio import SecretClient
 
 from safevault._base import VaultBase
-from safevault._cache import CacheCore, Key, Step
+from safevault._cache import CacheCore, Key, Plan, Step
 from safevault._credential import AsyncScopedCredential
-from safevault._failures import Failure, classify, scrub
+from safevault._failures import Failure, classify, retry_after_of, scrub
 from safevault._fork import register_fork_handler
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import AsyncBoundedRetryPolicy
@@ -141,9 +141,11 @@ class VaultShell(VaultBase[Flight[Any]]):
                 await flight.wait(None)
             result = "refresh"
         else:
-            flight, leader, fresh = core.join(key, Flight, self._timer())
-            if fresh is not None:
-                return fresh.item, "hit"
+            joined, leader, replanned = core.join(key, Flight, self._timer())
+            if replanned is not None:
+                return self._planned(op, replanned)
+            assert joined is not None
+            flight = joined
             if leader:
                 await self._fly(core, key, fetch, flight, kind, name)
             else:
@@ -161,11 +163,15 @@ class VaultShell(VaultBase[Flight[Any]]):
     def _refresh_in_background(
         self, core: CacheCore[Any, Flight[Any]], key: Key, fetch: Fetch, kind: str, name: str
     ) -> Flight[Any]:
-        flight, leader, fresh = core.join(key, Flight, self._timer())
-        if fresh is not None:
-            flight = Flight()
-            flight.resolve(fresh.item)
-            return flight
+        flight, leader, replanned = core.join(key, Flight, self._timer())
+        if replanned is not None:
+            done: Flight[Any] = Flight()
+            if replanned.entry is not None:
+                done.resolve(replanned.entry.item)
+            elif replanned.error is not None:
+                done.reject(replanned.error)
+            return done
+        assert flight is not None
         if leader:
             self._background.spawn(self._refresh, core, key, fetch, flight, kind, name)
         return flight
@@ -205,7 +211,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             mapped = scrub(self._map_error(error, kind, name, key[1]))
             failure = classify(error)
             if failure is Failure.TRANSIENT:
-                core.record_transient(key, self._timer(), mapped)
+                core.record_transient(key, self._timer(), mapped, retry_after_of(error))
             elif failure is Failure.NEGATIVE:
                 core.record_negative(key, self._timer(), mapped)
             core.land(key, flight)
@@ -222,6 +228,16 @@ class VaultShell(VaultBase[Flight[Any]]):
         flight.resolve(entry.item)
         if announce:
             await self._notify(core, key[0], old, item)
+
+    def _planned(self, op: Operation, plan: Plan[Any]) -> tuple[Any, str]:
+        """The outcome of a plan that needs no fetch (made again under the cache's lock)."""
+        if plan.step is Step.RAISE:
+            assert plan.error is not None
+            raise plan.error.with_traceback(None)
+        assert plan.entry is not None
+        if plan.step is Step.SERVE_STALE:
+            return self._stale(op, plan.entry, self._timer()), "stale"
+        return plan.entry.item, "hit"
 
     def _stale(self, op: Operation, entry: Any, now: float) -> Any:
         op.event(
