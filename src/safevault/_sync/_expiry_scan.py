@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from azure.keyvault.certificates import CertificateClient
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
 from safevault._rotation_models import ExpiryNotice
+from safevault._sync._shell import VaultShell
 from safevault._telemetry import Telemetry
+from safevault._validation import check_duration
 from safevault._validity import notice_status
+from safevault.errors import InvalidArgumentError
 
-__all__ = ["scan_expiring"]
+Kind = Literal["secret", "key", "certificate"]
+
+__all__ = ["ExpiryScanMixin", "scan_expiring"]
 
 
 def _notice(kind: Any, props: Any, now: datetime, within: timedelta) -> ExpiryNotice | None:
@@ -68,3 +73,32 @@ def scan_expiring(
     order = {"expired": 0, "not_yet_valid": 1, "expiring": 2, "no_expiry": 3}
     notices.sort(key=lambda n: (order[n.status], n.expires_on or now, n.kind, n.name))
     return notices
+
+
+class ExpiryScanMixin(VaultShell):
+    """``expiring``: what needs attention, from property listings only."""
+
+    def expiring(
+        self,
+        *,
+        within: timedelta = timedelta(days=30),
+        kinds: tuple[Kind, ...] = ("secret", "key", "certificate"),
+    ) -> list[ExpiryNotice]:
+        """Objects that are expired, expiring within ``within``, without expiry or not yet valid.
+
+        Reads only properties (one listing per kind), never values. The key and secret that
+        back a certificate are reported once, under the certificate. Requires list
+        permissions.
+
+        :rtype: list[~safevault.ExpiryNotice]
+        """
+        within = check_duration("within", within) or timedelta(days=30)
+        unknown = set(kinds) - {"secret", "key", "certificate"}
+        if unknown or not kinds:
+            raise InvalidArgumentError(
+                "kinds must be a non-empty tuple of 'secret', 'key' and 'certificate'."
+            )
+        with self._tel.operation("expiring"):
+            return scan_expiring(
+                self._secrets, self._keys, self._certificates, self._clock(), within, kinds
+            )

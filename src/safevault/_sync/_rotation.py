@@ -11,17 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
-
-from azure.core.exceptions import ResourceNotFoundError
-from azure.keyvault.secrets import KeyVaultSecret
+from typing import Any, Literal
 
 from safevault._convert import secret_from_sdk
 from safevault._failures import is_disabled_answer
 from safevault._models import Secret
-from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
+from safevault._rotation_models import RotationResult, RotationStep
 from safevault._rotation_state import (
-    STAGING_LIFETIME,
     TAG_REVOKED,
     Claim,
     Stage,
@@ -29,23 +25,17 @@ from safevault._rotation_state import (
     default_grace,
     is_old_enough,
     promoted_tags,
-    read_claim,
     read_promoted,
     staging_name,
 )
 from safevault._rotator import Rotator, sync_result
-from safevault._sync._expiry_scan import scan_expiring
-from safevault._sync._shell import VaultShell
+from safevault._sync._rotation_store import RotationStoreMixin
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import check_duration, check_name, check_secret_value, check_when
 from safevault._validity import resolve_create_window
 from safevault.errors import InvalidArgumentError, RotationConflictError, RotationError
 
 __all__ = ["RotationMixin"]
-
-T = TypeVar("T")
-FORCED_READ_INTERVAL = 30.0
-Kind = Literal["secret", "key", "certificate"]
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
@@ -74,7 +64,7 @@ class _Run:
         )
 
 
-class RotationMixin(VaultShell):
+class RotationMixin(RotationStoreMixin):
     """``rotate_secret``, ``expiring`` and ``call_with_secret``."""
 
     def rotate_secret(
@@ -221,25 +211,6 @@ class RotationMixin(VaultShell):
             stored = self._store_staging(name, value, tags)
             run.record("store_pending", "ok")
             return self._claim_of(stored, name)
-
-    def _store_staging(self, name: str, value: str, tags: dict[str, str]) -> KeyVaultSecret:
-        lifetime = STAGING_LIFETIME
-        if self._expiry.max_lifetime is not None:
-            lifetime = min(lifetime, self._expiry.max_lifetime)
-        with Telemetry.vault_request("set_secret"):
-            return self._secrets.set_secret(
-                staging_name(name),
-                value,
-                expires_on=self._clock() + lifetime,
-                content_type="application/x-safevault-pending",
-                tags=tags,
-            )
-
-    def _claim_of(self, stored: KeyVaultSecret, name: str) -> Claim:
-        props = stored.properties
-        claim = read_claim(props.version, props.tags, props.enabled, props.expires_on, name)
-        assert claim is not None
-        return claim
 
     def _resume_or_abandon(
         self, run: _Run, name: str, claim: Claim, current: Secret | None, live: list[Claim]
@@ -390,60 +361,6 @@ class RotationMixin(VaultShell):
             run.record("revoke", "ok", f"revoked version {promoted.previous}")
             return promoted.previous
 
-    # -- vault-side state ---------------------------------------------------------------
-
-    def _rotation_current(self, name: str) -> Secret | None:
-        try:
-            with Telemetry.vault_request("get_secret"):
-                secret = self._secrets.get_secret(name)
-        except ResourceNotFoundError:
-            return None
-        return secret_from_sdk(secret)
-
-    def _enabled_claims(self, name: str) -> list[Claim]:
-        """The enabled staging versions of ``name``, newest first."""
-        found = []
-        try:
-            with Telemetry.vault_request("get_secret_properties"):
-                for props in self._secrets.list_properties_of_secret_versions(staging_name(name)):
-                    if props.enabled:
-                        found.append(props)
-        except ResourceNotFoundError:
-            return []
-        found.sort(key=lambda p: (p.created_on, p.updated_on), reverse=True)
-        claims = [read_claim(p.version, p.tags, p.enabled, p.expires_on, name) for p in found]
-        return [c for c in claims if c is not None]
-
-    def _rotation_claim(self, name: str) -> tuple[Claim | None, list[Claim]]:
-        """The newest claim a run can resume (or None), and every such claim. Enabled claims
-        that cannot be resumed (expired) are closed as abandoned on the way."""
-        live: list[Claim] = []
-        for claim in self._enabled_claims(name):
-            if claim.is_live(self._clock()):
-                live.append(claim)
-            else:
-                self._close_claim(name, claim, Stage.ABANDONED)
-        return (live[0] if live else None), live
-
-    def _mark(self, name: str, claim: Claim, stage: Stage) -> Claim:
-        with Telemetry.vault_request("update_secret_properties"):
-            props = self._secrets.update_secret_properties(
-                staging_name(name), claim.version, tags=claim.tags(name, stage=stage)
-            )
-        marked = read_claim(props.version, props.tags, props.enabled, props.expires_on, name)
-        assert marked is not None
-        return marked
-
-    def _close_claim(self, name: str, claim: Claim, stage: Stage) -> None:
-        with Telemetry.vault_request("update_secret_properties"):
-            self._secrets.update_secret_properties(
-                staging_name(name), claim.version, enabled=False, tags=claim.tags(name, stage=stage)
-            )
-
-    def _disable_staging(self, name: str, version: str) -> None:
-        with Telemetry.vault_request("update_secret_properties"):
-            self._secrets.update_secret_properties(staging_name(name), version, enabled=False)
-
     def _result(
         self,
         run: _Run,
@@ -461,79 +378,3 @@ class RotationMixin(VaultShell):
             revoked_version=revoked,
             steps=tuple(run.steps),
         )
-
-    # -- expiry scan and rotation-aware calls --------------------------------------------
-
-    def expiring(
-        self,
-        *,
-        within: timedelta = timedelta(days=30),
-        kinds: tuple[Kind, ...] = ("secret", "key", "certificate"),
-    ) -> list[ExpiryNotice]:
-        """Objects that are expired, expiring within ``within``, without expiry or not yet valid.
-
-        Reads only properties (one listing per kind), never values. The key and secret that
-        back a certificate are reported once, under the certificate. Requires list
-        permissions.
-
-        :rtype: list[~safevault.ExpiryNotice]
-        """
-        within = check_duration("within", within) or timedelta(days=30)
-        unknown = set(kinds) - {"secret", "key", "certificate"}
-        if unknown or not kinds:
-            raise InvalidArgumentError(
-                "kinds must be a non-empty tuple of 'secret', 'key' and 'certificate'."
-            )
-        with self._tel.operation("expiring"):
-            return scan_expiring(
-                self._secrets, self._keys, self._certificates, self._clock(), within, kinds
-            )
-
-    def call_with_secret(
-        self,
-        name: str,
-        fn: Callable[[Secret], T],
-        *,
-        retry_on: tuple[type[BaseException], ...],
-    ) -> T:
-        """Call ``fn(secret)``; if it raises one of ``retry_on``, retry once with a newer value.
-
-        The "credential rejected" errors of your client go in ``retry_on``. On such an error
-        the secret is re-read past the cache (at most once per 30 s per name, so a failing
-        downstream cannot hammer the vault) and ``fn`` is called once more if a newer version
-        exists. With ``safevault.aio``, ``fn`` may be a coroutine function.
-        """
-        check_name(name)
-        if not isinstance(retry_on, tuple) or not all(
-            isinstance(e, type) and issubclass(e, BaseException) for e in retry_on
-        ):
-            raise InvalidArgumentError("retry_on must be a tuple of exception classes.")
-        with self._tel.operation("call_with_secret", "secret", name) as op:
-            secret = self.get_secret(name)  # type: ignore[attr-defined]
-            try:
-                result: T = _call(fn, secret)
-                return result
-            except retry_on:
-                newer = self._newer_than(name, secret)
-                if newer is None:
-                    raise
-                op.event(
-                    "safevault.retry_with_newer_version",
-                    {"safevault.object.version": newer.version},
-                )
-                retried: T = _call(fn, newer)
-                return retried
-
-    def _newer_than(self, name: str, secret: Secret) -> Secret | None:
-        cached: Secret = self.get_secret(name)  # type: ignore[attr-defined]
-        if cached.version != secret.version:
-            return cached
-        forced = self._forced_reads
-        now = self._timer()
-        last = forced.get(name.lower())
-        if last is not None and now - last < FORCED_READ_INTERVAL:
-            return None
-        forced[name.lower()] = now
-        self._secret_cache.expire(name)
-        fresh: Secret = self.get_secret(name)  # type: ignore[attr-defined]
-        return fresh if fresh.version != secret.version else None

@@ -6,14 +6,15 @@ GENERATED from ``safevault/aio/_vault.py`` by ``scripts/unasync.py``: do not edi
 from __future__ import annotations
 
 from safevault._sync._certificates import CertificatesMixin
-from safevault._sync._keys import KeysMixin
+from safevault._sync._envelope_ops import EncryptionMixin
+from safevault._sync._expiry_scan import ExpiryScanMixin
 from safevault._sync._rotation import RotationMixin
 from safevault._sync._secrets import SecretsMixin
 
 __all__ = ["Vault"]
 
 
-class Vault(SecretsMixin, RotationMixin, KeysMixin, CertificatesMixin):
+class Vault(SecretsMixin, RotationMixin, EncryptionMixin, CertificatesMixin, ExpiryScanMixin):
     """One Key Vault, safe by default: cached, version-aware, expiry-enforcing, traced.
 
     :param str vault_url: ``https://<name>.vault.azure.net`` (or a sovereign cloud's suffix).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from azure.keyvault.certificates.aio import CertificateClient
 from azure.keyvault.keys.aio import KeyClient
@@ -16,9 +16,14 @@ from azure.keyvault.secrets.aio import SecretClient
 
 from safevault._rotation_models import ExpiryNotice
 from safevault._telemetry import Telemetry
+from safevault._validation import check_duration
 from safevault._validity import notice_status
+from safevault.aio._shell import VaultShell
+from safevault.errors import InvalidArgumentError
 
-__all__ = ["scan_expiring"]
+Kind = Literal["secret", "key", "certificate"]
+
+__all__ = ["ExpiryScanMixin", "scan_expiring"]
 
 
 def _notice(kind: Any, props: Any, now: datetime, within: timedelta) -> ExpiryNotice | None:
@@ -68,3 +73,32 @@ async def scan_expiring(
     order = {"expired": 0, "not_yet_valid": 1, "expiring": 2, "no_expiry": 3}
     notices.sort(key=lambda n: (order[n.status], n.expires_on or now, n.kind, n.name))
     return notices
+
+
+class ExpiryScanMixin(VaultShell):
+    """``expiring``: what needs attention, from property listings only."""
+
+    async def expiring(
+        self,
+        *,
+        within: timedelta = timedelta(days=30),
+        kinds: tuple[Kind, ...] = ("secret", "key", "certificate"),
+    ) -> list[ExpiryNotice]:
+        """Objects that are expired, expiring within ``within``, without expiry or not yet valid.
+
+        Reads only properties (one listing per kind), never values. The key and secret that
+        back a certificate are reported once, under the certificate. Requires list
+        permissions.
+
+        :rtype: list[~safevault.ExpiryNotice]
+        """
+        within = check_duration("within", within) or timedelta(days=30)
+        unknown = set(kinds) - {"secret", "key", "certificate"}
+        if unknown or not kinds:
+            raise InvalidArgumentError(
+                "kinds must be a non-empty tuple of 'secret', 'key' and 'certificate'."
+            )
+        with self._tel.operation("expiring"):
+            return await scan_expiring(
+                self._secrets, self._keys, self._certificates, self._clock(), within, kinds
+            )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from safevault._cache import Key
 from safevault._convert import secret_from_sdk
 from safevault._models import Secret
+from safevault._rotator import await_result
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import (
     check_content_type,
@@ -29,6 +30,9 @@ from safevault.aio._shell import VaultShell
 from safevault.errors import DisabledError, ExpiredError, InvalidArgumentError, ValidityError
 
 __all__ = ["SecretsMixin"]
+
+T = TypeVar("T")
+FORCED_READ_INTERVAL = 30.0  # call_with_secret: forced re-reads of one name at most this often
 
 
 class SecretsMixin(VaultShell):
@@ -215,6 +219,57 @@ class SecretsMixin(VaultShell):
             if announce:
                 await self._notify(self._secret_cache, name.lower(), old, item)
             return item
+
+    # -- reads that follow rotation -------------------------------------------------------
+
+    async def call_with_secret(
+        self,
+        name: str,
+        fn: Callable[[Secret], T],
+        *,
+        retry_on: tuple[type[BaseException], ...],
+    ) -> T:
+        """Call ``fn(secret)``; if it raises one of ``retry_on``, retry once with a newer value.
+
+        The "credential rejected" errors of your client go in ``retry_on``. On such an error
+        the secret is re-read past the cache (at most once per 30 s per name, so a failing
+        downstream cannot hammer the vault) and ``fn`` is called once more if a newer version
+        exists. With ``safevault.aio``, ``fn`` may be a coroutine function.
+        """
+        check_name(name)
+        if not isinstance(retry_on, tuple) or not all(
+            isinstance(e, type) and issubclass(e, BaseException) for e in retry_on
+        ):
+            raise InvalidArgumentError("retry_on must be a tuple of exception classes.")
+        with self._tel.operation("call_with_secret", "secret", name) as op:
+            secret = await self.get_secret(name)
+            try:
+                result: T = await await_result(fn(secret))
+                return result
+            except retry_on:
+                newer = await self._newer_than(name, secret)
+                if newer is None:
+                    raise
+                op.event(
+                    "safevault.retry_with_newer_version",
+                    {"safevault.object.version": newer.version},
+                )
+                retried: T = await await_result(fn(newer))
+                return retried
+
+    async def _newer_than(self, name: str, secret: Secret) -> Secret | None:
+        cached: Secret = await self.get_secret(name)
+        if cached.version != secret.version:
+            return cached
+        forced = self._forced_reads
+        now = self._timer()
+        last = forced.get(name.lower())
+        if last is not None and now - last < FORCED_READ_INTERVAL:
+            return None
+        forced[name.lower()] = now
+        self._secret_cache.expire(name)
+        fresh: Secret = await self.get_secret(name)
+        return fresh if fresh.version != secret.version else None
 
     # -- cache control --------------------------------------------------------------------
 

@@ -7,14 +7,15 @@ edit this one and regenerate.
 from __future__ import annotations
 
 from safevault.aio._certificates import CertificatesMixin
-from safevault.aio._keys import KeysMixin
+from safevault.aio._envelope_ops import EncryptionMixin
+from safevault.aio._expiry_scan import ExpiryScanMixin
 from safevault.aio._rotation import RotationMixin
 from safevault.aio._secrets import SecretsMixin
 
 __all__ = ["Vault"]
 
 
-class Vault(SecretsMixin, RotationMixin, KeysMixin, CertificatesMixin):
+class Vault(SecretsMixin, RotationMixin, EncryptionMixin, CertificatesMixin, ExpiryScanMixin):
     """One Key Vault, safe by default: cached, version-aware, expiry-enforcing, traced.
 
     :param str vault_url: ``https://<name>.vault.azure.net`` (or a sovereign cloud's suffix).
