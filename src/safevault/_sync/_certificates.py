@@ -117,17 +117,11 @@ class CertificatesMixin(VaultShell):
         :raises DisabledError: the version is disabled.
         :raises ~azure.core.exceptions.ResourceNotFoundError: no such certificate or version.
         """
-        try:
-            entry = self._certificate_cache.entries.get((name.lower(), version))
-        except (AttributeError, TypeError):
-            entry = None
-        if entry is not None:
-            now = self._timer()
-            if now < entry.hit_until:
-                entry.last_used = now
-                item: Certificate = entry.item
-                self._tel.hit("get_certificate", "certificate", entry)
-                return item
+        cached: Certificate | None = self._cached(
+            self._certificate_cache, "get_certificate", "certificate", name, version
+        )
+        if cached is not None:
+            return cached
         check_name(name, "certificate")
         version = check_version(version or None)
         with self._tel.operation("get_certificate", "certificate", name) as op:

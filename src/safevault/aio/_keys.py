@@ -128,17 +128,9 @@ class KeysMixin(VaultShell):
         :raises DisabledError: the version is disabled.
         :raises ~azure.core.exceptions.ResourceNotFoundError: no such key or version.
         """
-        try:
-            entry = self._key_cache.entries.get((name.lower(), version))
-        except (AttributeError, TypeError):
-            entry = None
-        if entry is not None:
-            now = self._timer()
-            if now < entry.hit_until:
-                entry.last_used = now
-                item: Key = entry.item
-                self._tel.hit("get_key", "key", entry)
-                return item
+        cached: Key | None = self._cached(self._key_cache, "get_key", "key", name, version)
+        if cached is not None:
+            return cached
         check_name(name, "key")
         version = check_version(version or None)
         with self._tel.operation("get_key", "key", name) as op:

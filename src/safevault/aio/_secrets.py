@@ -56,17 +56,11 @@ class SecretsMixin(VaultShell):
         :raises ~azure.core.exceptions.ResourceNotFoundError: no such secret or version.
         :raises ~azure.core.exceptions.HttpResponseError: the vault refused the read (403 ...).
         """
-        try:
-            entry = self._secret_cache.entries.get((name.lower(), version))
-        except AttributeError:
-            entry = None
-        if entry is not None:
-            now = self._timer()
-            if now < entry.hit_until:
-                entry.last_used = now
-                item = entry.item
-                self._tel.hit("get_secret", "secret", entry)
-                return item
+        cached: Secret | None = self._cached(
+            self._secret_cache, "get_secret", "secret", name, version
+        )
+        if cached is not None:
+            return cached
         check_name(name)
         version = check_version(version or None)
         with self._tel.operation("get_secret", "secret", name) as op:

@@ -106,6 +106,33 @@ class VaultShell(VaultBase[Flight[Any]]):
 
     # -- the read algorithm ---------------------------------------------------------------
 
+    def _cached(
+        self,
+        core: CacheCore[Any, Flight[Any]],
+        method: str,
+        kind: str,
+        name: str,
+        version: str | None,
+    ) -> Any:
+        """The hit path: the cached item when it may be served without a check, else None.
+
+        One dict read, one timer read and comparison, a non-current span: no lock.
+        """
+        try:
+            entry = core.entries.get((name.lower(), version))
+        except (AttributeError, TypeError):
+            return None  # not a str: the checked path reports it
+        if entry is None:
+            return None
+        now = self._timer()
+        if now >= entry.hit_until:
+            return None
+        entry.last_used = now
+        self._tel.hit(method, kind, entry)
+        return entry.item
+
+    # -- the read algorithm ---------------------------------------------------------------
+
     async def _resolve(
         self,
         core: CacheCore[Any, Flight[Any]],
