@@ -83,7 +83,8 @@ def run_demo(args: argparse.Namespace | None = None, stream: TextIO | None = Non
     secret = vault.set_secret("db-password", "correct-horse-battery-staple")
     out.line(f"set_secret('db-password') -> version {secret.version[:8]}…")
     out.line(f"no expiry given: the policy applied one: expires_on={secret.expires_on:%Y-%m-%d}")
-    out.line(f"repr never shows the value: {secret!r}"[:110] + "…")
+    out.line("its repr never shows the value:")
+    out.line(f"  {secret!r}")
     try:
         vault.set_secret("api-token", "x", expires_in=timedelta(days=400))
     except ExpiryPolicyError as error:
