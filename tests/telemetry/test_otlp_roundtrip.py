@@ -35,6 +35,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 import safevault._telemetry
+from otel_support import pipeline
 from safevault import __version__
 from safevault.testing import FakeVault
 from telemetry._support import HOST
@@ -121,7 +122,12 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 
 @pytest.fixture
 def exporting(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Iterator[TracerProvider]:
-    """A TracerProvider of this test's own, exporting over OTLP/HTTP; safevault uses it."""
+    """A TracerProvider of this test's own, exporting over OTLP/HTTP; safevault uses it.
+
+    The process-wide pipeline is installed too: safevault skips hit spans while no global
+    TracerProvider exists (only the API is in use), and this test swaps the tracer only.
+    """
+    pipeline()
     provider = TracerProvider(resource=Resource.create({"service.name": "otlp-roundtrip"}))
     provider.add_span_processor(
         BatchSpanProcessor(OTLPSpanExporter(endpoint=receiver.url, timeout=10))
