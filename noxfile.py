@@ -37,6 +37,7 @@ def tests(session: nox.Session) -> None:
         "pytest",
         *(session.posargs or ["-q", "-p", "no:cacheprovider"]),
         env={"SAFEVAULT_TEST_BACKEND": "fake"},
+        success_codes=[0, 5],  # 5: a -k selection that matched nothing is not a failure
     )
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report", f"--fail-under={COVERAGE_FAIL_UNDER}")
