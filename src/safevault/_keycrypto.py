@@ -23,7 +23,6 @@ from safevault._keymodels import Key
 from safevault._policy import ExpiryPolicy
 from safevault._validity import Validity, assess
 from safevault.errors import (
-    DisabledError,
     ExpiredError,
     InvalidArgumentError,
     NotYetValidError,
@@ -33,7 +32,6 @@ from safevault.errors import (
 __all__ = [
     "VersionTable",
     "check_wrapping_key",
-    "refusal_label",
     "same_vault",
     "window_refusal",
     "wrap_data_key",
@@ -144,15 +142,6 @@ def window_refusal(key: Key, now: datetime, policy: ExpiryPolicy) -> ValidityErr
 def same_vault(ref: KeyRef, host: str, port: int) -> bool:
     """Whether a ciphertext's key id names this vault (host case-insensitive, port 443 default)."""
     return ref.host == host.lower() and ref.port == port
-
-
-def refusal_label(error: ValidityError) -> str:
-    """The ``safevault.validity`` value of a refused read."""
-    if isinstance(error, DisabledError):
-        return "disabled"
-    if isinstance(error, ExpiredError):
-        return "expired"
-    return "not_yet_valid"
 
 
 def public_fields(jwk: Mapping[str, object]) -> dict[str, object]:

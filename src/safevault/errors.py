@@ -79,7 +79,10 @@ class ValidityError(SafeVaultError):
     :ivar kind: ``"secret"``, ``"key"`` or ``"certificate"``.
     :ivar name: the object's name.
     :ivar version: the object's version, when known.
+    :ivar validity: why it was refused (the ``safevault.validity`` span attribute).
     """
+
+    validity = "invalid"
 
     def __init__(self, message: str, *, kind: str, name: str, version: str | None) -> None:
         super().__init__(message)
@@ -91,6 +94,8 @@ class ValidityError(SafeVaultError):
 class ExpiredError(ValidityError):
     """The object's ``expires_on`` has passed."""
 
+    validity = "expired"
+
     def __init__(
         self, message: str, *, kind: str, name: str, version: str | None, expires_on: datetime
     ) -> None:
@@ -101,6 +106,8 @@ class ExpiredError(ValidityError):
 class NotYetValidError(ValidityError):
     """The object's ``not_before`` is still in the future."""
 
+    validity = "not_yet_valid"
+
     def __init__(
         self, message: str, *, kind: str, name: str, version: str | None, not_before: datetime
     ) -> None:
@@ -110,6 +117,8 @@ class NotYetValidError(ValidityError):
 
 class DisabledError(ValidityError):
     """The object (or the version asked for) is disabled."""
+
+    validity = "disabled"
 
 
 class DecryptionError(SafeVaultError):

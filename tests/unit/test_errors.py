@@ -39,6 +39,12 @@ def test_validity_attributes():
     assert (error.kind, error.name, error.version, error.expires_on) == ("secret", "n", "v", when)
     nyv = errors.NotYetValidError("x", kind="key", name="n", version=None, not_before=when)
     assert nyv.not_before == when
+    disabled = errors.DisabledError("x", kind="secret", name="n", version=None)
+    assert (error.validity, nyv.validity, disabled.validity) == (
+        "expired",
+        "not_yet_valid",
+        "disabled",
+    )
 
 
 def test_reexported():

@@ -18,7 +18,6 @@ from safevault._convert_keys import (
     certificate_with_key,
     failed_operation,
 )
-from safevault._keycrypto import refusal_label
 from safevault._keymodels import Certificate, CertificateWithKey
 from safevault._keyvalidation import check_certificate_spec
 from safevault._models import Secret
@@ -26,7 +25,6 @@ from safevault._sync._sdk_calls import create_certificate
 from safevault._sync._shell import VaultShell
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import check_name, check_tags, check_version
-from safevault.errors import ValidityError
 
 __all__ = ["CertificatesMixin"]
 
@@ -95,14 +93,7 @@ class CertificatesMixin(VaultShell):
                 raise failed_operation(name, result)
             item = certificate_from_sdk(result)
             op.set_item(item)
-            self._certificate_cache.store(
-                (name.lower(), None),
-                item,
-                self._timer(),
-                self._clock(),
-                version=item.version,
-                write=True,
-            )
+            self._remember_write(self._certificate_cache, name, item)
             return item
 
     def get_certificate(self, name: str, *, version: str | None = None) -> Certificate:
@@ -136,16 +127,10 @@ class CertificatesMixin(VaultShell):
                     found = self._certificates.get_certificate_version(name, version)
             return certificate_from_sdk(found)
 
-        try:
-            item, result = self._resolve(
-                self._certificate_cache, (name.lower(), version), fetch, op, "certificate", name
-            )
-            Telemetry.cache_result(op, result)
-            checked: Certificate = self._checked(self._certificate_cache, "certificate", item, op)
-            return checked
-        except ValidityError as error:
-            Telemetry.refusal(op, "certificate", refusal_label(error))
-            raise
+        certificate: Certificate = self._read(
+            self._certificate_cache, "certificate", name, version, fetch, op
+        )
+        return certificate
 
     def get_certificate_with_key(
         self, name: str, *, version: str | None = None

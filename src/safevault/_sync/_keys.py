@@ -12,9 +12,6 @@ from typing import Any
 from azure.keyvault.keys import KeyVaultKey
 
 from safevault._convert_keys import key_from_sdk
-from safevault._keycrypto import (
-    refusal_label,
-)
 from safevault._keymodels import Key
 from safevault._keyrotation import KeyRotation
 from safevault._keyvalidation import check_key_spec
@@ -22,7 +19,7 @@ from safevault._sync._shell import VaultShell
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import check_duration, check_name, check_tags, check_version, check_when
 from safevault._validity import resolve_create_window
-from safevault.errors import InvalidArgumentError, ValidityError
+from safevault.errors import InvalidArgumentError
 
 __all__ = ["KeysMixin"]
 
@@ -137,17 +134,10 @@ class KeysMixin(VaultShell):
 
     def _read_key(self, op: Operation, name: str, version: str | None) -> Key:
         """The key version through the cache, checked against the expiry policy."""
-        try:
-            fetch = self._key_fetch(name, version)
-            item, result = self._resolve(
-                self._key_cache, (name.lower(), version), fetch, op, "key", name
-            )
-            Telemetry.cache_result(op, result)
-            checked: Key = self._checked(self._key_cache, "key", item, op)
-            return checked
-        except ValidityError as error:
-            Telemetry.refusal(op, "key", refusal_label(error))
-            raise
+        key: Key = self._read(
+            self._key_cache, "key", name, version, self._key_fetch(name, version), op
+        )
+        return key
 
     def _key_fetch(self, name: str, version: str | None) -> Any:
         def fetch() -> Key:
@@ -161,14 +151,7 @@ class KeysMixin(VaultShell):
         """Cache a version this vault just wrote as the key's latest, and return it."""
         item = key_from_sdk(key)
         op.set_item(item)
-        self._key_cache.store(
-            (name.lower(), None),
-            item,
-            self._timer(),
-            self._clock(),
-            version=item.version,
-            write=True,
-        )
+        self._remember_write(self._key_cache, name, item)
         return item
 
     # -- rotation -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import BoundedRetryPolicy
 from safevault._sync._concurrency import Background, Flight, call_back, check_transport
 from safevault._telemetry import Operation, Telemetry, unwatch_expiry
+from safevault.errors import ValidityError
 
 __all__ = ["Fetch", "VaultShell"]
 
@@ -104,6 +105,37 @@ class VaultShell(VaultBase[Flight[Any]]):
         self.close()
 
     # -- the read algorithm ---------------------------------------------------------------
+
+    def _read(
+        self,
+        core: CacheCore[Any, Flight[Any]],
+        kind: str,
+        name: str,
+        version: str | None,
+        fetch: Fetch,
+        op: Operation,
+    ) -> Any:
+        """The checked path of a read: through the cache, then the expiry policy."""
+        try:
+            item, result = self._resolve(core, (name.lower(), version), fetch, op, kind, name)
+            Telemetry.cache_result(op, result)
+            return self._checked(core, kind, item, op)
+        except ValidityError as error:
+            Telemetry.refusal(op, kind, error.validity)
+            raise
+
+    def _remember_write(self, core: CacheCore[Any, Flight[Any]], name: str, item: Any) -> None:
+        """Cache what this vault just wrote as the latest version, and tell subscribers."""
+        _, old, announce = core.store(
+            (name.lower(), None),
+            item,
+            self._timer(),
+            self._clock(),
+            version=item.version,
+            write=True,
+        )
+        if announce:
+            self._notify(core, name.lower(), old, item)
 
     def _cached(
         self,

@@ -30,7 +30,6 @@ from safevault._keycrypto import (
     VersionTable,
     check_wrapping_key,
     public_fields,
-    refusal_label,
     same_vault,
     window_refusal,
     wrap_data_key,
@@ -95,7 +94,7 @@ class EncryptionMixin(KeysMixin):
             key = await self._current_key(op, key_name)
             refused = window_refusal(key, self._clock(), self._expiry)
             if refused is not None:
-                Telemetry.refusal(op, "key", refusal_label(refused))
+                Telemetry.refusal(op, "key", refused.validity)
                 raise refused
             check_wrapping_key(key)
             state = self._crypto()

@@ -13,9 +13,6 @@ from typing import Any
 from azure.keyvault.keys import KeyVaultKey
 
 from safevault._convert_keys import key_from_sdk
-from safevault._keycrypto import (
-    refusal_label,
-)
 from safevault._keymodels import Key
 from safevault._keyrotation import KeyRotation
 from safevault._keyvalidation import check_key_spec
@@ -23,7 +20,7 @@ from safevault._telemetry import Operation, Telemetry
 from safevault._validation import check_duration, check_name, check_tags, check_version, check_when
 from safevault._validity import resolve_create_window
 from safevault.aio._shell import VaultShell
-from safevault.errors import InvalidArgumentError, ValidityError
+from safevault.errors import InvalidArgumentError
 
 __all__ = ["KeysMixin"]
 
@@ -112,7 +109,7 @@ class KeysMixin(VaultShell):
                 )
             with Telemetry.vault_request("update_key_rotation_policy"):
                 await self._keys.update_key_rotation_policy(name, policy)
-            return self._stored_key(op, name, created)
+            return await self._stored_key(op, name, created)
 
     async def get_key(self, name: str, *, version: str | None = None) -> Key:
         """Get a key version's attributes and public JWK: cached, and checked like secrets.
@@ -138,17 +135,10 @@ class KeysMixin(VaultShell):
 
     async def _read_key(self, op: Operation, name: str, version: str | None) -> Key:
         """The key version through the cache, checked against the expiry policy."""
-        try:
-            fetch = self._key_fetch(name, version)
-            item, result = await self._resolve(
-                self._key_cache, (name.lower(), version), fetch, op, "key", name
-            )
-            Telemetry.cache_result(op, result)
-            checked: Key = self._checked(self._key_cache, "key", item, op)
-            return checked
-        except ValidityError as error:
-            Telemetry.refusal(op, "key", refusal_label(error))
-            raise
+        key: Key = await self._read(
+            self._key_cache, "key", name, version, self._key_fetch(name, version), op
+        )
+        return key
 
     def _key_fetch(self, name: str, version: str | None) -> Any:
         async def fetch() -> Key:
@@ -158,18 +148,11 @@ class KeysMixin(VaultShell):
 
         return fetch
 
-    def _stored_key(self, op: Operation, name: str, key: KeyVaultKey) -> Key:
+    async def _stored_key(self, op: Operation, name: str, key: KeyVaultKey) -> Key:
         """Cache a version this vault just wrote as the key's latest, and return it."""
         item = key_from_sdk(key)
         op.set_item(item)
-        self._key_cache.store(
-            (name.lower(), None),
-            item,
-            self._timer(),
-            self._clock(),
-            version=item.version,
-            write=True,
-        )
+        await self._remember_write(self._key_cache, name, item)
         return item
 
     # -- rotation -------------------------------------------------------------------------
@@ -186,7 +169,7 @@ class KeysMixin(VaultShell):
         with self._tel.operation("rotate_key", "key", name) as op:
             with Telemetry.vault_request("rotate_key"):
                 rotated = await self._keys.rotate_key(name)
-            return self._stored_key(op, name, rotated)
+            return await self._stored_key(op, name, rotated)
 
     async def set_key_rotation(self, name: str, rotation: KeyRotation) -> KeyRotation:
         """Replace the key's rotation policy. Requires keys/update permission.

@@ -322,11 +322,7 @@ class RotationMixin(RotationStoreMixin):
             new = secret_from_sdk(stored)
             run.record("promote", "ok")
         await self._close_claim(name, claim, Stage.PROMOTED)
-        _, old, announce = self._secret_cache.store(
-            (name.lower(), None), new, self._timer(), self._clock(), version=new.version, write=True
-        )
-        if announce:
-            await self._notify(self._secret_cache, name.lower(), old, new)
+        await self._remember_write(self._secret_cache, name, new)
         return new
 
     async def _revoke_if_due(

@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from safevault._cache import Key
 from safevault._convert import secret_from_sdk
 from safevault._models import Secret
 from safevault._rotator import await_result
@@ -27,7 +26,7 @@ from safevault._validation import (
 from safevault._validity import Validity, assess, resolve_create_window
 from safevault.aio._concurrency import run_all
 from safevault.aio._shell import VaultShell
-from safevault.errors import DisabledError, ExpiredError, InvalidArgumentError, ValidityError
+from safevault.errors import InvalidArgumentError, ValidityError
 
 __all__ = ["SecretsMixin"]
 
@@ -67,21 +66,13 @@ class SecretsMixin(VaultShell):
             return await self._read_secret(op, name, version)
 
     async def _read_secret(self, op: Operation, name: str, version: str | None) -> Secret:
-        key: Key = (name.lower(), version)
-
         async def fetch() -> Secret:
             with Telemetry.vault_request("get_secret"):
                 secret = await self._secrets.get_secret(name, version)
             return secret_from_sdk(secret)
 
-        try:
-            item, result = await self._resolve(self._secret_cache, key, fetch, op, "secret", name)
-            Telemetry.cache_result(op, result)
-            checked: Secret = self._checked(self._secret_cache, "secret", item, op)
-            return checked
-        except ValidityError as error:
-            Telemetry.refusal(op, "secret", _validity_of(error))
-            raise
+        secret: Secret = await self._read(self._secret_cache, "secret", name, version, fetch, op)
+        return secret
 
     async def get_secret_versions(
         self, name: str, *, valid_only: bool = True, limit: int = 2
@@ -202,16 +193,7 @@ class SecretsMixin(VaultShell):
                 )
             item = secret_from_sdk(secret)
             op.set_item(item)
-            _, old, announce = self._secret_cache.store(
-                (name.lower(), None),
-                item,
-                self._timer(),
-                self._clock(),
-                version=item.version,
-                write=True,
-            )
-            if announce:
-                await self._notify(self._secret_cache, name.lower(), old, item)
+            await self._remember_write(self._secret_cache, name, item)
             return item
 
     # -- reads that follow rotation -------------------------------------------------------
@@ -296,11 +278,3 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def _bind(fn: Callable[..., Any], name: str) -> Callable[[], Any]:
     return lambda: fn(name)
-
-
-def _validity_of(error: ValidityError) -> str:
-    if isinstance(error, DisabledError):
-        return "disabled"
-    if isinstance(error, ExpiredError):
-        return "expired"
-    return "not_yet_valid"
