@@ -8,6 +8,7 @@ import pytest
 from azure.core.exceptions import AzureError
 
 import safevault
+import safevault.aio
 from safevault import errors
 
 
