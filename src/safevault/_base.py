@@ -13,10 +13,17 @@ from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from safevault._cache import CacheCore
-from safevault._config import RETRY_DEFAULTS, VaultLocation, client_options, locate_vault
+from safevault._config import (
+    RETRY_DEFAULTS,
+    VaultLocation,
+    check_client_keywords,
+    client_options,
+    locate_vault,
+)
 from safevault._failures import is_disabled_answer
 from safevault._models import Secret
 from safevault._policy import CachePolicy, ExpiryPolicy
+from safevault._redact import with_redaction
 from safevault._telemetry import Operation, Telemetry, watch_expiry
 from safevault._validity import Validity, assess, refusal
 from safevault.errors import DisabledError, InvalidArgumentError
@@ -25,10 +32,52 @@ __all__ = ["VaultBase"]
 
 _LOG = logging.getLogger("safevault")
 F = TypeVar("F")
+_SERVE_INVALID = ExpiryPolicy(on_read="ignore")  # refuses only disabled objects
+# The Vault's own keyword options (for the "did you mean" of an unknown keyword).
+OWN_OPTIONS = (
+    "credential",
+    "expiry",
+    "cache",
+    "clock",
+    "timer",
+    "allow_any_host",
+    "audit_principal",
+)
 
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _check_clock(clock: object) -> None:
+    """A clock is called once now, so a wrong one fails here and not at the first read."""
+    if clock is None:
+        return
+    if not callable(clock):
+        raise InvalidArgumentError("clock must be a callable returning an aware datetime.")
+    now = clock()
+    if not isinstance(now, datetime):
+        raise InvalidArgumentError(
+            f"clock must return a datetime, got {type(now).__name__}: e.g. "
+            "lambda: datetime.now(timezone.utc)."
+        )
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidArgumentError(
+            "clock returned a naive datetime: it must be timezone-aware, e.g. "
+            "lambda: datetime.now(timezone.utc)."
+        )
+
+
+def _check_timer(timer: object) -> None:
+    if timer is None:
+        return
+    if not callable(timer):
+        raise InvalidArgumentError("timer must be a callable returning monotonic seconds.")
+    now = timer()
+    if isinstance(now, bool) or not isinstance(now, (int, float)):
+        raise InvalidArgumentError(
+            f"timer must return seconds as a float (like time.monotonic), got {type(now).__name__}."
+        )
 
 
 class VaultBase(Generic[F]):
@@ -43,8 +92,16 @@ class VaultBase(Generic[F]):
         clock: Callable[[], datetime] | None,
         timer: Callable[[], float] | None,
         allow_any_host: bool,
+        audit_principal: bool,
         client_kwargs: Mapping[str, Any],
     ) -> None:
+        check_client_keywords(client_kwargs, OWN_OPTIONS)
+        for flag, value in (
+            ("allow_any_host", allow_any_host),
+            ("audit_principal", audit_principal),
+        ):
+            if not isinstance(value, bool):
+                raise InvalidArgumentError(f"{flag} must be True or False.")
         self._location: VaultLocation = locate_vault(vault_url, allow_any_host=allow_any_host)
         if expiry is None:
             expiry = ExpiryPolicy()
@@ -54,15 +111,18 @@ class VaultBase(Generic[F]):
             raise InvalidArgumentError("expiry must be a safevault.ExpiryPolicy.")
         if not isinstance(cache, CachePolicy):
             raise InvalidArgumentError("cache must be a safevault.CachePolicy.")
-        if clock is not None and not callable(clock):
-            raise InvalidArgumentError("clock must be a callable returning an aware datetime.")
-        if timer is not None and not callable(timer):
-            raise InvalidArgumentError("timer must be a callable returning monotonic seconds.")
+        _check_clock(clock)
+        _check_timer(timer)
         self._expiry = expiry
         self._cache_policy = cache
         self._clock: Callable[[], datetime] = clock or _utc_now
         self._timer: Callable[[], float] = timer or time.monotonic
+        # wall-clock seconds for the hit path's expiry check: the clock's, cheaply
+        self._wall: Callable[[], float] = (
+            time.time if clock is None else lambda: self._clock().timestamp()
+        )
         options = client_options(client_kwargs)
+        with_redaction(options)  # no request body or token left on an error
         self._retry_options = {k: options.pop(k) for k in RETRY_DEFAULTS if k in options}
         self._client_options = options
         self._refresh_timeout = cache.refresh_timeout.total_seconds()
@@ -136,8 +196,14 @@ class VaultBase(Generic[F]):
             return mapped
         return error
 
-    def _checked(self, core: CacheCore[Any, F], kind: str, item: Any, op: Operation) -> Any:
-        """Apply the expiry policy to an object about to be returned."""
+    def _checked(
+        self, core: CacheCore[Any, F], kind: str, item: Any, op: Operation, refuse: bool = True
+    ) -> Any:
+        """Apply the expiry policy to an object about to be returned.
+
+        :param refuse: False serves an expired or not-yet-valid object whatever ``on_read``
+            says (``get_secret_versions(valid_only=False)``); a disabled one is still refused.
+        """
         validity = assess(
             enabled=item.enabled,
             not_before=item.not_before,
@@ -148,7 +214,7 @@ class VaultBase(Generic[F]):
         op.set_item(item, validity.value)
         error = refusal(
             validity,
-            self._expiry,
+            self._expiry if refuse else _SERVE_INVALID,
             kind=kind,
             name=item.name,
             version=item.version,

@@ -55,6 +55,7 @@ class Entry(Generic[T]):
         "refresh_at",
         "span_attributes",
         "stale_until",
+        "wall_until",
     )
 
     def __init__(
@@ -67,6 +68,7 @@ class Entry(Generic[T]):
         stale_until: float,
         expiry_at: float,
         hit_until: float,
+        wall_until: float = INF,
     ) -> None:
         self.item = item
         self.fetched_at = fetched_at
@@ -75,6 +77,7 @@ class Entry(Generic[T]):
         self.stale_until = stale_until
         self.expiry_at = expiry_at
         self.hit_until = hit_until
+        self.wall_until = wall_until  # wall-clock seconds (the clock's) the hit path also obeys
         self.last_used = fetched_at
         self.span_attributes: dict[str, Any] | None = None  # a hit span's, made on first use
 
@@ -95,6 +98,7 @@ class _Backoff:
     failures: int
     retry_at: float
     error: BaseException
+    stale_ok: bool  # a transient failure: the last good value may be served meanwhile
 
 
 @dataclass
@@ -108,6 +112,18 @@ class Plan(Generic[T]):
     step: Step
     entry: Entry[T] | None = None
     error: BaseException | None = None
+
+
+V = TypeVar("V")
+K = TypeVar("K")
+
+
+def _put_bounded(table: dict[K, V], key: K, value: V, bound: int) -> None:
+    """``table[key] = value`` as the newest entry; the oldest go beyond ``bound`` entries."""
+    table.pop(key, None)
+    table[key] = value
+    while len(table) > bound:
+        del table[next(iter(table))]
 
 
 class CacheCore(Generic[T, F]):
@@ -129,6 +145,8 @@ class CacheCore(Generic[T, F]):
         self.expiry = expiry
         self._random = random_fn
         self._ttl = policy.ttl.total_seconds()
+        # the remembered failures and per-name bookkeeping are bounded like the entries
+        self._bound = policy.max_entries
         self._max_stale = policy.max_stale.total_seconds()
         self._negative_ttl = policy.negative_ttl.total_seconds()
         self._warn_before = expiry.warn_before.total_seconds()
@@ -138,9 +156,13 @@ class CacheCore(Generic[T, F]):
     def _reset_locked_state(self) -> None:
         self.lock = threading.Lock()
         self.flights: dict[Key, F] = {}
+        self._flight_started: dict[Key, float] = {}
+        self._overdue: set[Key] = set()  # flights that outlasted refresh_timeout
         self._negative: dict[Key, _Negative] = {}
         self._backoff: dict[Key, _Backoff] = {}
-        self._announced: dict[str, str] = {}
+        # name -> (version, item) of the latest version subscribers know of (the item is
+        # dropped by invalidate(): the version alone still tells a change)
+        self._announced: dict[str, tuple[str, T | None]] = {}
         self._written: dict[str, float] = {}  # name -> timer of the last write through us
         self._warned: LRUCache[tuple[str, str], bool] = LRUCache(maxsize=4096)
         self._subscribers: dict[str, list[Callable[..., Any]]] = {}
@@ -176,6 +198,9 @@ class CacheCore(Generic[T, F]):
             hit_until = min(refresh_at, expiry_at - self._warn_before)
         else:
             hit_until = -INF  # every read takes the checked path
+        # The monotonic timer does not follow a wall clock that jumps: a hit also stops where
+        # the object's expiry (less the warning window) is reached by the wall clock.
+        wall_until = INF if expires_on is None else expires_on.timestamp() - self._warn_before
         return Entry(
             item,
             fetched_at=now_t,
@@ -184,7 +209,18 @@ class CacheCore(Generic[T, F]):
             stale_until=stale_until,
             expiry_at=expiry_at,
             hit_until=hit_until,
+            wall_until=wall_until,
         )
+
+    def servable(self, item: Any, clock_now: datetime) -> bool:
+        """True when a strict read would return ``item`` now (enabled, inside its window)."""
+        return assess(
+            enabled=getattr(item, "enabled", True),
+            not_before=getattr(item, "not_before", None),
+            expires_on=getattr(item, "expires_on", None),
+            now=clock_now,
+            policy=self.expiry,
+        ) in (Validity.VALID, Validity.EXPIRING, Validity.NO_EXPIRY)
 
     def plan(self, key: Key, now_t: float) -> Plan[T]:
         """Decide how a read of ``key`` that missed the fast path proceeds."""
@@ -204,12 +240,32 @@ class CacheCore(Generic[T, F]):
             return Plan(Step.SERVE, entry)
         if backing_off:
             assert backoff is not None
-            if entry is not None and now_t < entry.stale_until:
+            if backoff.stale_ok and entry is not None and now_t < entry.stale_until:
                 return Plan(Step.SERVE_STALE, entry)
             return Plan(Step.RAISE, error=backoff.error)
         if entry is not None and now_t < entry.stale_until:
             return Plan(Step.REVALIDATE, entry)
         return Plan(Step.FETCH)
+
+    def wait_budget(self, key: Key, now_t: float, timeout: float) -> float:
+        """How long a reader past the ttl may still wait for ``key``'s running revalidation.
+
+        ``timeout`` (``refresh_timeout``) counts from when the revalidation started, not from
+        each reader's arrival: once a revalidation has outlasted it (by the timer, or because
+        a reader's wait ran out), every reader gets the last good value at once.
+        """
+        if key in self._overdue:
+            return 0.0
+        started = self._flight_started.get(key)
+        if started is None:
+            return timeout
+        return max(0.0, min(timeout, started + timeout - now_t))
+
+    def overdue(self, key: Key, flight: F) -> None:
+        """A reader's wait for ``flight`` ran out: the others need not wait any more."""
+        with self.lock:
+            if self.flights.get(key) is flight:
+                self._overdue.add(key)
 
     def stale(self, key: Key, now_t: float) -> Entry[T] | None:
         """The last good entry of ``key`` if it may still be served after a transient failure."""
@@ -237,10 +293,13 @@ class CacheCore(Generic[T, F]):
         :param started_at: when the fetch that produced ``item`` was sent: a fetch sent
             before the latest write through this vault lands as the older answer it is, and
             the written entry stays (returned, with no announcement).
-        :returns: the entry, the previous latest item, and whether subscribers of the name
-            must hear of a new latest version (once per version; not on the first read).
+        :returns: the entry, the latest version subscribers knew of before (None when not
+            known, or when a strict read would no longer return it), and whether they must hear
+            of a new latest version (once per version; not on the first read; never of a
+            version a strict read would refuse: that one is announced once it becomes valid).
         """
         entry = self.make_entry(item, now_t, clock_now)
+        servable = self.servable(item, clock_now)
         name = key[0]
         with self.lock:
             previous = self.entries.get((name, None)) if key[1] is None else None
@@ -252,7 +311,7 @@ class CacheCore(Generic[T, F]):
             ):
                 return previous, None, False
             if write and key[1] is None:
-                self._written[name] = now_t
+                _put_bounded(self._written, name, now_t, self._bound)
             if self.policy.enabled:
                 self.entries[key] = entry
                 if key[1] is None:
@@ -261,25 +320,45 @@ class CacheCore(Generic[T, F]):
             self._negative.pop(key, None)
             self._backoff.pop(key, None)
             announce = False
-            if key[1] is None:
+            old: T | None = None
+            if key[1] is None and servable:
                 known = self._announced.get(name)
-                if known != version:
-                    self._announced[name] = version
+                if known is None or known[0] != version:
+                    _put_bounded(self._announced, name, (version, item), self._bound)
                     announce = known is not None or write
-        return entry, (previous.item if previous is not None else None), announce
+                    old = known[1] if known is not None else None
+        if old is not None and not self.servable(old, clock_now):
+            old = None
+        return entry, old, announce
 
-    def record_transient(
-        self, key: Key, now_t: float, error: BaseException, retry_after: float | None = None
+    def record_backoff(
+        self,
+        key: Key,
+        now_t: float,
+        error: BaseException,
+        *,
+        stale_ok: bool,
+        retry_after: float | None = None,
     ) -> None:
-        """Back off this object exponentially (1, 2, 4, 8, 16 s) after a transient failure,
-        or for as long as the vault's ``Retry-After`` asked, when that is longer (capped)."""
+        """Back off this object exponentially (1, 2, 4, 8, 16 s) after a failure, or for as
+        long as the vault's ``Retry-After`` asked, when that is longer (capped). Meanwhile
+        reads raise ``error`` again without a request, or, when ``stale_ok`` (a transient
+        failure), get the last good value."""
         with self.lock:
             backoff = self._backoff.get(key)
             failures = 1 if backoff is None else backoff.failures + 1
             delay = min(2.0 ** (failures - 1), BACKOFF_CAP)
             if retry_after is not None:
                 delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
-            self._backoff[key] = _Backoff(failures, now_t + delay, error)
+            _put_bounded(
+                self._backoff, key, _Backoff(failures, now_t + delay, error, stale_ok), self._bound
+            )
+
+    def record_transient(
+        self, key: Key, now_t: float, error: BaseException, retry_after: float | None = None
+    ) -> None:
+        """A transient failure: back off, serving the last good value meanwhile."""
+        self.record_backoff(key, now_t, error, stale_ok=True, retry_after=retry_after)
 
     def record_negative(self, key: Key, now_t: float, error: BaseException) -> None:
         """Remember a 404/403 for ``negative_ttl`` and drop what was cached for ``key``."""
@@ -293,7 +372,9 @@ class CacheCore(Generic[T, F]):
             elif dropped is not None:
                 self.entries.pop((key[0], getattr(dropped.item, "version", None)), None)
             if self.policy.enabled and self._negative_ttl > 0:
-                self._negative[key] = _Negative(now_t + self._negative_ttl, error)
+                _put_bounded(
+                    self._negative, key, _Negative(now_t + self._negative_ttl, error), self._bound
+                )
 
     def invalidate(self, name: str | None = None) -> None:
         """Drop cached entries, negative answers and backoff (for one name, or all)."""
@@ -302,11 +383,15 @@ class CacheCore(Generic[T, F]):
                 self.entries.clear()
                 self._negative.clear()
                 self._backoff.clear()
+                self._announced = {n: (known[0], None) for n, known in self._announced.items()}
                 return
             lowered = name.lower()
             for table in (self.entries, self._negative, self._backoff):
                 for key in [k for k in table if k[0] == lowered]:
                     del table[key]
+            known = self._announced.get(lowered)
+            if known is not None:
+                self._announced[lowered] = (known[0], None)
 
     def expire(self, name: str) -> None:
         """Make the next read of ``name``'s latest version revalidate (keeping what is known,
@@ -352,6 +437,8 @@ class CacheCore(Generic[T, F]):
                 return None, False, plan
             flight = factory()
             self.flights[key] = flight
+            self._flight_started[key] = now_t
+            self._overdue.discard(key)
             return flight, True, None
 
     def land(self, key: Key, flight: F) -> None:
@@ -359,6 +446,8 @@ class CacheCore(Generic[T, F]):
         with self.lock:
             if self.flights.get(key) is flight:
                 del self.flights[key]
+                self._flight_started.pop(key, None)
+                self._overdue.discard(key)
 
     # -- change subscribers ----------------------------------------------------------------
 

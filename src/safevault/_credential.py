@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
+
+from safevault.errors import InvalidArgumentError
 
 __all__ = ["AsyncScopedCredential", "ScopedCredential", "is_credential_failure"]
 
@@ -56,6 +59,33 @@ def principal_of(token: str) -> str | None:
     return None
 
 
+def check_credential(credential: object, *, asynchronous: bool) -> None:
+    """Refuse, before any request, what cannot be a token credential of the shell's kind.
+
+    :raises InvalidArgumentError: no callable ``get_token`` (a key or a secret passed as the
+        credential, say: never quoted), or a sync credential for ``safevault.aio`` and the
+        other way round.
+    """
+    get_token = getattr(credential, "get_token", None)
+    if isinstance(credential, (str, bytes, bytearray)) or not callable(get_token):
+        raise InvalidArgumentError(
+            f"credential must be a token credential such as "
+            f"azure.identity{'.aio' if asynchronous else ''}.DefaultAzureCredential() "
+            f"(an object with get_token), got a {type(credential).__name__}; or pass None "
+            "for DefaultAzureCredential."
+        )
+    if asynchronous and not inspect.iscoroutinefunction(get_token):
+        raise InvalidArgumentError(
+            f"{type(credential).__name__} is a synchronous credential: safevault.aio.Vault "
+            "needs an async one (from azure.identity.aio), or use safevault.Vault."
+        )
+    if not asynchronous and inspect.iscoroutinefunction(get_token):
+        raise InvalidArgumentError(
+            f"{type(credential).__name__} is an async credential: safevault.Vault needs a "
+            "synchronous one (from azure.identity), or use safevault.aio.Vault."
+        )
+
+
 def _note_scope(requested: tuple[str, ...], scope: str) -> None:
     if requested and requested != (scope,):
         _LOG.debug("A challenge asked for another token scope; requesting %s instead.", scope)
@@ -63,6 +93,11 @@ def _note_scope(requested: tuple[str, ...], scope: str) -> None:
 
 class ScopedCredential:
     """A :class:`TokenCredential` that asks ``inner`` for ``scope`` only."""
+
+    @staticmethod
+    def check(credential: object) -> None:
+        """Refuse what is not a synchronous token credential (see :func:`check_credential`)."""
+        check_credential(credential, asynchronous=False)
 
     def __init__(
         self,
@@ -102,6 +137,11 @@ class ScopedCredential:
 
 class AsyncScopedCredential:
     """An :class:`AsyncTokenCredential` that asks ``inner`` for ``scope`` only."""
+
+    @staticmethod
+    def check(credential: object) -> None:
+        """Refuse what is not an async token credential (see :func:`check_credential`)."""
+        check_credential(credential, asynchronous=True)
 
     def __init__(
         self,

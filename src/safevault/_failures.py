@@ -14,7 +14,7 @@ from azure.core.exceptions import (
 
 from safevault._credential import is_credential_failure
 
-__all__ = ["Failure", "classify", "is_disabled_answer", "retry_after_of", "scrub"]
+__all__ = ["Failure", "classify", "fresh", "is_disabled_answer", "retry_after_of", "scrub"]
 
 
 class Failure(Enum):
@@ -22,7 +22,7 @@ class Failure(Enum):
 
     TRANSIENT = "transient"  # 429, 5xx, timeouts, connection and credential failures: serve stale
     NEGATIVE = "negative"  # 404 or 403 answered by the vault: remember, never serve stale
-    OTHER = "other"  # anything else (400, 401 ...): raise, remember nothing
+    OTHER = "other"  # anything else (400, 401 ...): back off, never serve stale
 
 
 def _status(error: BaseException) -> int | None:
@@ -63,12 +63,14 @@ def classify(error: BaseException) -> Failure:
 
 
 def scrub(error: BaseException) -> BaseException:
-    """``error`` without what it copied from the exception being handled when it was made.
+    """``error`` made fit to be remembered: nothing of the caller that caused it, no traceback.
 
     A failed read is remembered (negative cache, backoff) and raised again to other callers.
     azure-core's ``AzureError`` copies ``sys.exc_info()`` (the exception the first caller was
     handling, which may quote that caller's secret) into ``exc_value``/``exc_msg``, and Python
-    chains it as ``__context__``: neither may travel to another caller.
+    chains it as ``__context__``: neither may travel to another caller. Tracebacks (and the
+    frames they keep alive) are dropped along the ``__cause__`` chain: a remembered error is
+    a template that :func:`fresh` copies for each caller, and is never raised itself.
     """
     if isinstance(error, AzureError):
         error.exc_type = type(error)
@@ -77,7 +79,32 @@ def scrub(error: BaseException) -> BaseException:
         error.exc_msg = error.message
     error.__context__ = None
     error.__suppress_context__ = True
+    link: BaseException | None = error
+    for _ in range(8):
+        if link is None:
+            break
+        link.__traceback__ = None
+        link = link.__cause__
     return error
+
+
+def fresh(error: BaseException) -> BaseException:
+    """A copy of a remembered ``error`` for one caller to raise.
+
+    Raising one exception object to many callers lets each raise mutate it for the others
+    (``__context__`` becomes whatever that caller was handling, ``__traceback__`` its frames).
+    The copy shares the template's attributes (status, error code, message, response) and
+    carries no context or traceback of its own until it is raised.
+    """
+    cls = type(error)
+    try:
+        copy = cls.__new__(cls, *error.args)
+        copy.__dict__.update(error.__dict__)
+    except Exception:  # an exotic exception type: raise the template itself
+        return error
+    copy.__cause__ = error.__cause__
+    copy.__suppress_context__ = True
+    return copy
 
 
 def retry_after_of(error: BaseException) -> float | None:
@@ -88,6 +115,9 @@ def retry_after_of(error: BaseException) -> float | None:
         return None
     value = headers.get("Retry-After")
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except (TypeError, ValueError):
-        return None  # an HTTP date: rare from Key Vault; the exponential schedule applies
+        return None  # an HTTP date or garbage: the exponential schedule applies
+    if seconds is None or not 0 <= seconds < float("inf"):
+        return None  # negative, infinite or NaN: ignored
+    return seconds

@@ -31,6 +31,7 @@ from azure.keyvault.keys import (
 )
 
 from safevault._policy import ExpiryPolicy
+from safevault._validation import MAX_DURATION
 from safevault.errors import ExpiryPolicyError, InvalidArgumentError
 
 __all__ = ["KeyRotation", "format_duration", "parse_duration"]
@@ -98,6 +99,10 @@ def _check_days(name: str, value: object) -> timedelta | None:
         )
     if value <= timedelta(0):
         raise InvalidArgumentError(f"KeyRotation.{name} must be positive; got {value}.")
+    if value > MAX_DURATION:
+        raise InvalidArgumentError(
+            f"KeyRotation.{name} must be at most {MAX_DURATION.days} days (100 years)."
+        )
     if value != timedelta(days=value.days):
         raise InvalidArgumentError(
             f"KeyRotation.{name} must be a whole number of days (Key Vault takes ISO 8601 "

@@ -6,11 +6,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from safevault._validation import MAX_DURATION
 from safevault.errors import InvalidArgumentError
 
 __all__ = ["CachePolicy", "ExpiryPolicy"]
 
 OnRead = Literal["strict", "warn", "ignore"]
+
+
+def _flag(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(
+            f"{name} must be True or False, got {type(value).__name__} (a non-empty string "
+            "such as 'no' would count as True)."
+        )
+
+
+def _positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{name} must be a positive integer.")
 
 
 def _non_negative(name: str, value: timedelta) -> None:
@@ -20,6 +34,8 @@ def _non_negative(name: str, value: timedelta) -> None:
         )
     if value < timedelta(0):
         raise InvalidArgumentError(f"{name} must not be negative; got {value}.")
+    if value > MAX_DURATION:
+        raise InvalidArgumentError(f"{name} must be at most {MAX_DURATION.days} days (100 years).")
 
 
 @dataclass(frozen=True)
@@ -55,12 +71,10 @@ class ExpiryPolicy:
                     raise InvalidArgumentError(f"{name} must be positive, or None to turn it off.")
         _non_negative("warn_before", self.warn_before)
         _non_negative("clock_skew", self.clock_skew)
-        if self.on_read not in ("strict", "warn", "ignore"):
-            raise InvalidArgumentError(
-                f"on_read must be 'strict', 'warn' or 'ignore'; got {self.on_read!r}."
-            )
-        if not isinstance(self.max_certificate_months, int) or self.max_certificate_months < 1:
-            raise InvalidArgumentError("max_certificate_months must be a positive integer.")
+        if not isinstance(self.on_read, str) or self.on_read not in ("strict", "warn", "ignore"):
+            raise InvalidArgumentError("on_read must be 'strict', 'warn' or 'ignore'.")
+        _positive_int("max_certificate_months", self.max_certificate_months)
+        _flag("require_expiry", self.require_expiry)
         if (
             self.default_lifetime is not None
             and self.max_lifetime is not None
@@ -104,7 +118,12 @@ class CachePolicy:
             raise InvalidArgumentError(
                 "ttl must be positive; use enabled=False to turn caching off."
             )
-        if not 0 <= self.jitter < 1:
-            raise InvalidArgumentError(f"jitter must be in [0, 1); got {self.jitter!r}.")
-        if not isinstance(self.max_entries, int) or self.max_entries < 1:
-            raise InvalidArgumentError("max_entries must be a positive integer.")
+        if (
+            isinstance(self.jitter, bool)
+            or not isinstance(self.jitter, (int, float))
+            or not 0 <= self.jitter < 1
+        ):
+            raise InvalidArgumentError("jitter must be a number in [0, 1), e.g. 0.1.")
+        _positive_int("max_entries", self.max_entries)
+        _flag("refresh_ahead", self.refresh_ahead)
+        _flag("enabled", self.enabled)

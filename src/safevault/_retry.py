@@ -28,8 +28,16 @@ class _Bounds:
         return bool(super().is_retry(settings, response))  # type: ignore[misc]
 
     def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
-        value = super().get_retry_after(response)  # type: ignore[misc]
-        return None if value is None else min(float(value), self.retry_after_max)
+        """The vault's ``Retry-After``, capped; a header that is not a number of seconds or an
+        HTTP date (garbage, negative, NaN) is ignored: the exponential backoff applies."""
+        try:
+            value = super().get_retry_after(response)  # type: ignore[misc]
+            seconds = None if value is None else float(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if seconds is None or not 0 <= seconds < float("inf"):
+            return None
+        return min(seconds, self.retry_after_max)
 
 
 class BoundedRetryPolicy(_Bounds, RetryPolicy):  # type: ignore[type-arg]

@@ -15,7 +15,10 @@
         └── RotationConflictError
 
 azure-core errors (``ResourceNotFoundError``, ``ClientAuthenticationError``,
-``HttpResponseError`` ...) pass through unchanged.
+``HttpResponseError`` ...) pass through with the same type, status, error code and message,
+but without the request body or the ``Authorization`` header (on ``error.response.request``
+and the transport's own request objects, so not in ``pickle.dumps(error)`` either). A failure
+remembered by the cache is raised to each caller as a fresh copy.
 
 No message, repr or attribute of these errors ever carries a secret value. ``AzureError``
 copies the exception being handled (``sys.exc_info()``) into ``exc_value`` and ``exc_msg``;

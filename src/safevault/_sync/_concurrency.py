@@ -5,11 +5,22 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Background", "Flight", "call_back", "check_transport", "run_all"]
+from azure.core.exceptions import ServiceRequestError
+
+__all__ = [
+    "Background",
+    "Flight",
+    "call_back",
+    "check_transport",
+    "interrupted",
+    "run_all",
+    "sleep",
+]
 
 _LOG = logging.getLogger("safevault")
 T = TypeVar("T")
@@ -37,12 +48,14 @@ class Flight(Generic[T]):
         self._error: BaseException | None = None
 
     def resolve(self, value: T) -> None:
-        self._value = value
-        self._finish()
+        if not self._done:
+            self._value = value
+            self._finish()
 
     def reject(self, error: BaseException) -> None:
-        self._error = error
-        self._finish()
+        if not self._done:
+            self._error = error
+            self._finish()
 
     def _finish(self) -> None:
         if not self._done:
@@ -58,10 +71,23 @@ class Flight(Generic[T]):
             return True
         return self._done
 
-    def outcome(self) -> T:
-        if self._error is not None:
-            raise self._error
+    @property
+    def error(self) -> BaseException | None:
+        """The failure of a finished fetch (None when it succeeded)."""
+        return self._error
+
+    @property
+    def value(self) -> T:
+        """The result of a finished fetch that succeeded."""
         return self._value  # type: ignore[return-value]
+
+
+def interrupted() -> BaseException:
+    """What readers of a flight get when its fetch was stopped before it finished."""
+    return ServiceRequestError(
+        "The vault read was interrupted before it finished (the vault was closed, or the "
+        "reading thread was stopped); read again."
+    )
 
 
 class Background:
@@ -71,7 +97,14 @@ class Background:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
 
-    def spawn(self, fn: Callable[..., Any], *args: Any) -> None:
+    def lead(self, flight: Flight[Any], fn: Callable[..., Any], *args: Any) -> None:
+        """The fetch a reader leads runs in the reader's own thread (threads are not
+        cancelled; the asyncio twin runs it as a task of its own)."""
+        fn(*args)
+
+    def spawn(self, flight: Flight[Any], fn: Callable[..., Any], *args: Any) -> None:
+        """A background refresh on the pool; if the pool drops it (close()), its flight is
+        rejected so that no reader waits for it forever."""
         executor = self._executor
         if executor is None:
             with self._lock:
@@ -80,8 +113,13 @@ class Background:
                         max_workers=_MAX_BACKGROUND, thread_name_prefix="safevault-refresh"
                     )
                 executor = self._executor
-        future: Future[Any] = executor.submit(fn, *args)
+        try:
+            future: Future[Any] = executor.submit(fn, *args)
+        except RuntimeError:  # the pool was shut down meanwhile (close())
+            flight.reject(interrupted())
+            return
         future.add_done_callback(_log_failure)
+        future.add_done_callback(lambda f: flight.reject(interrupted()) if f.cancelled() else None)
 
     def close(self) -> None:
         with self._lock:
@@ -123,3 +161,8 @@ def call_back(callback: Callable[..., Any], *args: Any) -> None:
             "safevault: an on_change callback raised %s; reads are unaffected.",
             type(error).__name__,
         )
+
+
+def sleep(seconds: float) -> None:
+    """Pause this thread (a rotation waiting for a rival to step aside)."""
+    time.sleep(seconds)

@@ -60,17 +60,19 @@ class SecretsMixin(VaultShell):
         if cached is not None:
             return cached
         check_name(name)
-        version = check_version(version or None)
+        version = check_version(version)
         with self._tel.operation("get_secret", "secret", name) as op:
             return self._read_secret(op, name, version)
 
-    def _read_secret(self, op: Operation, name: str, version: str | None) -> Secret:
+    def _read_secret(
+        self, op: Operation, name: str, version: str | None, refuse: bool = True
+    ) -> Secret:
         def fetch() -> Secret:
             with Telemetry.vault_request("get_secret"):
                 secret = self._secrets.get_secret(name, version)
             return secret_from_sdk(secret)
 
-        secret: Secret = self._read(self._secret_cache, "secret", name, version, fetch, op)
+        secret: Secret = self._read(self._secret_cache, "secret", name, version, fetch, op, refuse)
         return secret
 
     def get_secret_versions(
@@ -79,14 +81,18 @@ class SecretsMixin(VaultShell):
         """The newest versions of a secret, with values, newest first.
 
         Useful during a rotation: accept the current and the previous value. Ordered by
-        ``created_on`` then ``updated_on``. Requires secrets/list and secrets/get permissions.
+        ``created_on`` then ``updated_on``. Disabled versions are never listed: Key Vault
+        does not release their values. Requires secrets/list and secrets/get permissions.
 
         :param str name: the secret's name.
-        :keyword bool valid_only: skip disabled, expired and not-yet-valid versions.
+        :keyword bool valid_only: skip expired and not-yet-valid versions (True); False lists
+            them too, with their values, whatever ``ExpiryPolicy.on_read`` says.
         :keyword int limit: how many versions to return at most (2).
         :rtype: list[~safevault.Secret]
         """
         check_name(name)
+        if not isinstance(valid_only, bool):
+            raise InvalidArgumentError("valid_only must be True or False.")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidArgumentError("limit must be a positive integer.")
         with self._tel.operation("get_secret_versions", "secret", name) as op:
@@ -98,16 +104,17 @@ class SecretsMixin(VaultShell):
             now = self._clock()
             chosen = []
             for props in listing:
-                if valid_only:
-                    validity = assess(
-                        enabled=bool(props.enabled),
-                        not_before=props.not_before,
-                        expires_on=props.expires_on,
-                        now=now,
-                        policy=self._expiry,
-                    )
-                    if validity in (Validity.DISABLED, Validity.EXPIRED, Validity.NOT_YET_VALID):
-                        continue
+                validity = assess(
+                    enabled=bool(props.enabled),
+                    not_before=props.not_before,
+                    expires_on=props.expires_on,
+                    now=now,
+                    policy=self._expiry,
+                )
+                if validity is Validity.DISABLED:
+                    continue
+                if valid_only and validity in (Validity.EXPIRED, Validity.NOT_YET_VALID):
+                    continue
                 if props.version:
                     chosen.append(props.version)
                 if len(chosen) >= limit:
@@ -115,10 +122,9 @@ class SecretsMixin(VaultShell):
             results = []
             for version in chosen:
                 try:
-                    results.append(self._read_secret(op, name, version))
+                    results.append(self._read_secret(op, name, version, valid_only))
                 except ValidityError:
-                    if not valid_only:
-                        raise
+                    continue  # changed since the listing (disabled, or expired meanwhile)
             return results
 
     def preload(self, *names: str) -> None:

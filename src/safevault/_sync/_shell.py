@@ -18,13 +18,19 @@ from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
 from safevault._base import VaultBase
-from safevault._cache import CacheCore, Key, Plan, Step
+from safevault._cache import INF, CacheCore, Key, Plan, Step
 from safevault._credential import ScopedCredential
-from safevault._failures import Failure, classify, retry_after_of, scrub
+from safevault._failures import Failure, classify, fresh, retry_after_of, scrub
 from safevault._fork import register_fork_handler
 from safevault._policy import CachePolicy, ExpiryPolicy
 from safevault._retry import BoundedRetryPolicy
-from safevault._sync._concurrency import Background, Flight, call_back, check_transport
+from safevault._sync._concurrency import (
+    Background,
+    Flight,
+    call_back,
+    check_transport,
+    interrupted,
+)
 from safevault._telemetry import Operation, Telemetry, unwatch_expiry
 from safevault.errors import ValidityError
 
@@ -57,8 +63,11 @@ class VaultShell(VaultBase[Flight[Any]]):
             clock=clock,
             timer=timer,
             allow_any_host=allow_any_host,
+            audit_principal=audit_principal,
             client_kwargs=client_kwargs,
         )
+        if credential is not None:
+            ScopedCredential.check(credential)
         check_transport(self._client_options)
         if "retry_policy" not in self._client_options:
             self._client_options["retry_policy"] = BoundedRetryPolicy(**self._retry_options)
@@ -114,12 +123,13 @@ class VaultShell(VaultBase[Flight[Any]]):
         version: str | None,
         fetch: Fetch,
         op: Operation,
+        refuse: bool = True,
     ) -> Any:
         """The checked path of a read: through the cache, then the expiry policy."""
         try:
             item, result = self._resolve(core, (name.lower(), version), fetch, op, kind, name)
             Telemetry.cache_result(op, result)
-            return self._checked(core, kind, item, op)
+            return self._checked(core, kind, item, op, refuse)
         except ValidityError as error:
             Telemetry.refusal(op, kind, error.validity)
             raise
@@ -147,7 +157,8 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> Any:
         """The hit path: the cached item when it may be served without a check, else None.
 
-        One dict read, one timer read and comparison, a non-current span: no lock.
+        One dict read, one timer read and comparison (and, for an object with an expiry, one
+        wall-clock read: the monotonic timer does not see the wall clock jump), no lock.
         """
         try:
             entry = core.entries.get((name.lower(), version))
@@ -156,7 +167,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         if entry is None:
             return None
         now = self._timer()
-        if now >= entry.hit_until:
+        if now >= entry.hit_until or (entry.wall_until < INF and self._wall() >= entry.wall_until):
             return None
         entry.last_used = now
         self._tel.hit(method, kind, entry)
@@ -177,22 +188,17 @@ class VaultShell(VaultBase[Flight[Any]]):
         now = self._timer()
         plan = core.plan(key, now)
         step = plan.step
-        if step is Step.SERVE:
-            assert plan.entry is not None
-            return plan.entry.item, "hit"
+        if step in (Step.SERVE, Step.SERVE_STALE, Step.RAISE):
+            return self._planned(op, plan)
         if step is Step.SERVE_AND_REFRESH:
             assert plan.entry is not None
             self._refresh_in_background(core, key, fetch, kind, name)
             return plan.entry.item, "hit"
-        if step is Step.SERVE_STALE:
-            assert plan.entry is not None
-            return self._stale(op, plan.entry, now), "stale"
-        if step is Step.RAISE:
-            assert plan.error is not None
-            raise plan.error.with_traceback(None)
         if step is Step.REVALIDATE:
             flight = self._refresh_in_background(core, key, fetch, kind, name)
-            if not flight.wait(self._refresh_timeout):
+            budget = core.wait_budget(key, self._timer(), self._refresh_timeout)
+            if not flight.wait(budget):
+                core.overdue(key, flight)  # nobody else waits for this revalidation
                 entry = core.stale(key, self._timer())
                 if entry is not None:
                     return self._stale(op, entry, self._timer()), "stale"
@@ -205,18 +211,17 @@ class VaultShell(VaultBase[Flight[Any]]):
             assert joined is not None
             flight = joined
             if leader:
-                self._fly(core, key, fetch, flight, kind, name)
-            else:
-                flight.wait(None)
+                self._background.lead(flight, self._fly, core, key, fetch, flight, kind, name)
+            flight.wait(None)
             result = "miss"
-        try:
-            return flight.outcome(), result
-        except Exception as error:
-            if classify(error) is Failure.TRANSIENT:
-                entry = core.stale(key, self._timer())
-                if entry is not None:
-                    return self._stale(op, entry, self._timer()), "stale"
-            raise
+        error = flight.error
+        if error is None:
+            return flight.value, result
+        if classify(error) is Failure.TRANSIENT:
+            entry = core.stale(key, self._timer())
+            if entry is not None:
+                return self._stale(op, entry, self._timer()), "stale"
+        raise fresh(error)
 
     def _refresh_in_background(
         self, core: CacheCore[Any, Flight[Any]], key: Key, fetch: Fetch, kind: str, name: str
@@ -231,7 +236,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             return done
         assert flight is not None
         if leader:
-            self._background.spawn(self._refresh, core, key, fetch, flight, kind, name)
+            self._background.spawn(flight, self._refresh, core, key, fetch, flight, kind, name)
         return flight
 
     def _refresh(
@@ -246,11 +251,11 @@ class VaultShell(VaultBase[Flight[Any]]):
         """A background revalidation: its own span, so the audit trail shows every read."""
         with self._tel.operation("refresh", kind, name, **{"object.version": key[1]}) as op:
             self._fly(core, key, fetch, flight, kind, name)
-            try:
-                op.set_item(flight.outcome())
+            if flight.error is None:
+                op.set_item(flight.value)
                 Telemetry.cache_result(op, "refresh")
-            except Exception as error:
-                op.fail(error)
+            else:
+                op.fail(flight.error)
 
     def _fly(
         self,
@@ -268,16 +273,22 @@ class VaultShell(VaultBase[Flight[Any]]):
         except Exception as error:
             mapped = scrub(self._map_error(error, kind, name, key[1]))
             failure = classify(error)
-            if failure is Failure.TRANSIENT:
-                core.record_transient(key, self._timer(), mapped, retry_after_of(error))
-            elif failure is Failure.NEGATIVE:
+            if failure is Failure.NEGATIVE:
                 core.record_negative(key, self._timer(), mapped)
+            else:
+                core.record_backoff(
+                    key,
+                    self._timer(),
+                    mapped,
+                    stale_ok=failure is Failure.TRANSIENT,
+                    retry_after=retry_after_of(error),
+                )
             core.land(key, flight)
             flight.reject(mapped)
             return
-        except BaseException as error:  # cancelled: release the waiters, then propagate
+        except BaseException:  # cancelled (the vault closed): release the waiters, propagate
             core.land(key, flight)
-            flight.reject(error)
+            flight.reject(interrupted())
             raise
         entry, old, announce = core.store(
             key, item, self._timer(), self._clock(), version=item.version, started_at=started
@@ -288,10 +299,10 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._notify(core, key[0], old, item)
 
     def _planned(self, op: Operation, plan: Plan[Any]) -> tuple[Any, str]:
-        """The outcome of a plan that needs no fetch (made again under the cache's lock)."""
+        """The outcome of a plan that needs no fetch."""
         if plan.step is Step.RAISE:
             assert plan.error is not None
-            raise plan.error.with_traceback(None)
+            raise fresh(plan.error)
         assert plan.entry is not None
         if plan.step is Step.SERVE_STALE:
             return self._stale(op, plan.entry, self._timer()), "stale"

@@ -114,7 +114,7 @@ class CertificatesMixin(VaultShell):
         if cached is not None:
             return cached
         check_name(name, "certificate")
-        version = check_version(version or None)
+        version = check_version(version)
         with self._tel.operation("get_certificate", "certificate", name) as op:
             return await self._read_certificate(op, name, version)
 
@@ -150,7 +150,7 @@ class CertificatesMixin(VaultShell):
             cannot be read.
         """
         check_name(name, "certificate")
-        version = check_version(version or None)
+        version = check_version(version)
         with self._tel.operation("get_certificate_with_key", "certificate", name) as op:
             certificate = await self._read_certificate(op, name, version)
             secret = await self._backing_secret(op, certificate)

@@ -9,9 +9,19 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from azure.core.exceptions import ServiceRequestError
+
 from safevault.errors import VaultConfigurationError
 
-__all__ = ["Background", "Flight", "call_back", "check_transport", "run_all"]
+__all__ = [
+    "Background",
+    "Flight",
+    "call_back",
+    "check_transport",
+    "interrupted",
+    "run_all",
+    "sleep",
+]
 
 _LOG = logging.getLogger("safevault")
 T = TypeVar("T")
@@ -48,12 +58,24 @@ class Flight(Generic[T]):
             self._future.set_exception(error)
 
     async def wait(self, timeout: float | None) -> bool:
-        """Wait until the fetch finished or ``timeout`` passed; True when finished."""
-        if not self._future.done():
+        """Wait until the fetch finished or ``timeout`` passed; True when finished.
+
+        Cancelling the waiter cancels only its wait, never the fetch other readers await.
+        """
+        if not self._future.done() and (timeout is None or timeout > 0):
             await asyncio.wait((self._future,), timeout=timeout)
         return self._future.done()
 
-    def outcome(self) -> T:
+    @property
+    def error(self) -> BaseException | None:
+        """The failure of a finished fetch (None when it succeeded)."""
+        if self._future.cancelled():
+            return interrupted()
+        return self._future.exception()
+
+    @property
+    def value(self) -> T:
+        """The result of a finished fetch that succeeded."""
         return self._future.result()
 
 
@@ -62,16 +84,34 @@ def _consume(future: asyncio.Future[Any]) -> None:
         future.exception()  # marks it retrieved: no "exception was never retrieved" noise
 
 
+def interrupted() -> BaseException:
+    """What readers of a flight get when its fetch was stopped before it finished."""
+    return ServiceRequestError(
+        "The vault read was interrupted before it finished (the vault was closed, or its "
+        "task was cancelled); read again."
+    )
+
+
 class Background:
-    """Runs refreshes as tasks detached from the caller's trace context."""
+    """Runs fetches as tasks of their own, which no reader's cancellation can stop."""
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        task = contextvars.Context().run(asyncio.ensure_future, fn(*args))
+    def _track(self, flight: Flight[Any], task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # a task cancelled before it ran (close()) never rejects its flight itself
+        task.add_done_callback(lambda t: flight.reject(interrupted()) if t.cancelled() else None)
+
+    def spawn(self, flight: Flight[Any], fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """A background refresh: a task detached from the caller's trace context."""
+        self._track(flight, contextvars.Context().run(asyncio.ensure_future, fn(*args)))
+
+    def lead(self, flight: Flight[Any], fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """The fetch a reader leads: a task in the reader's context (its spans nest under the
+        reader's), so that cancelling the reader does not cancel the readers that follow."""
+        self._track(flight, asyncio.ensure_future(fn(*args)))
 
     async def close(self) -> None:
         tasks = list(self._tasks)
@@ -108,3 +148,8 @@ async def call_back(callback: Callable[..., Any], *args: Any) -> None:
             "safevault: an on_change callback raised %s; reads are unaffected.",
             type(error).__name__,
         )
+
+
+async def sleep(seconds: float) -> None:
+    """Pause this task (a rotation waiting for a rival to step aside)."""
+    await asyncio.sleep(seconds)

@@ -129,7 +129,7 @@ class KeysMixin(VaultShell):
         if cached is not None:
             return cached
         check_name(name, "key")
-        version = check_version(version or None)
+        version = check_version(version)
         with self._tel.operation("get_key", "key", name) as op:
             return await self._read_key(op, name, version)
 

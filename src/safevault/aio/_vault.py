@@ -31,8 +31,31 @@ class Vault(SecretsMixin, RotationMixin, EncryptionMixin, CertificatesMixin, Exp
     :keyword audit_principal: record the calling identity (the object id or app id from the
         access token's claims, decoded without trusting it, once per token) as
         ``enduser.id`` on every span. Off by default.
-    :keyword client_kwargs: passed to every SDK client (``transport``, ``api_version``,
-        ``verify_challenge_resource``, ``retry_total`` ...). ``logging_enable=True`` is refused.
-    :raises VaultConfigurationError: a URL that is not a Key Vault's, or no usable transport.
-    :raises InvalidArgumentError: ``logging_enable=True`` or an invalid policy argument.
+    :keyword client_kwargs: passed to every SDK client; see "Pass-through keywords" below.
+    :raises VaultConfigurationError: a URL that is not a Key Vault's (anything but
+        ``https://<name>.vault.azure.net[:port][/]`` or a sovereign cloud's suffix; a Managed
+        HSM URL, even with ``allow_any_host``), or no usable transport.
+    :raises InvalidArgumentError: an invalid policy, flag, credential or clock, or a keyword
+        safevault must control (``logging_enable=True``, ``authentication_policy``,
+        ``logging_policy``, ``http_logging_policy``, ``policies``).
+    :raises TypeError: a keyword that neither safevault nor the SDK clients accept, naming
+        the closest valid one.
+
+    **Pass-through keywords**, handed to every SDK client safevault builds: the Key Vault
+    clients' ``api_version``, ``verify_challenge_resource``, ``polling_interval``; the
+    transport's ``transport``, ``connection_timeout``, ``read_timeout``,
+    ``connection_verify``, ``connection_cert``, ``connection_data_block_size``, ``session``,
+    ``session_owner``, ``use_env_settings``; and azure-core's pipeline settings
+    ``per_call_policies``, ``per_retry_policies``, ``headers``, ``base_headers``,
+    ``headers_policy``, ``request_id``, ``auto_request_id``, ``request_id_header_name``,
+    ``user_agent``, ``base_user_agent``, ``user_agent_overwrite``, ``user_agent_use_env``,
+    ``user_agent_policy``, ``proxies``, ``proxy_policy``, ``permit_redirects``,
+    ``redirect_max``, ``redirect_on_status_codes``, ``redirect_remove_headers``,
+    ``redirect_policy``, ``blocked_redirect_headers``, ``disable_redirect_cleanup``,
+    ``retry_total``, ``retry_connect``, ``retry_read``, ``retry_status``,
+    ``retry_backoff_factor``, ``retry_backoff_max``, ``retry_mode``,
+    ``retry_on_status_codes``, ``timeout``, ``retry_policy``, ``raw_request_hook``,
+    ``raw_response_hook``, ``custom_hook_policy``, ``logging_enable`` (False only),
+    ``logger``, ``http_logging_level``, ``additional_allowed_query_params``,
+    ``network_span_namer``, ``tracing_attributes``, ``instrumentation_config``.
     """
