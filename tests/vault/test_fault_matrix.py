@@ -6,8 +6,9 @@ For each fault the test warms the cache, lets the entry pass its ttl, arms the f
   token) serve the last good value without raising and start the per-object backoff: a read
   within the first backoff step (1 s, or the vault's Retry-After when longer) makes no vault
   request, a read after it makes exactly one;
-* non-transient answers of the vault raise (401, 403, SecretDisabled, 404) and 403/404 are
-  remembered for ``negative_ttl`` (no request until it passed);
+* non-transient answers of the vault raise (401, 403, SecretDisabled, 404); 403/404 are
+  remembered for ``negative_ttl`` (no request until it passed), and a 401 starts the
+  per-object backoff (raised again, never served stale, until the backoff step passed);
 * the vault sees no retry amplification: the requests one read costs are counted.
 
 Everything goes through the real SDK clients on FakeVault; time moves only by ``advance``.
@@ -304,8 +305,14 @@ async def _check_refused(fault: Fault, ctx: Ctx, reader: Reader, error: Any) -> 
         assert (error.kind, error.name) == ("secret", NAME)
 
     if not fault.negative:
-        # A 401 is not remembered: the next read asks the vault again (and now gets 200).
+        # A 401 is not remembered as an answer, but it starts the per-object backoff, like
+        # every failure: a read within the first step (1 s) raises again without a request
+        # (never the stale value), and the next read after it asks the vault again.
         mark = len(fake.requests)
+        with pytest.raises(fault.raises):
+            await reader.read()
+        assert fake.requests[mark:] == [], "a read during the backoff reached the vault"
+        fake.advance(timedelta(seconds=1.5))
         secret = await reader.read()
         assert secret.value == VALUE
         assert [r[2] for r in secret_gets(fake, NAME, since=mark) if r[2] != 401] == [200]
