@@ -15,19 +15,23 @@ State lives in the vault, so any process can resume a rotation:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
+from typing import Any
 
 from safevault._policy import CachePolicy
 
 __all__ = [
     "Claim",
+    "Patience",
     "PromotedTags",
     "Stage",
+    "Verdict",
+    "claim_of",
+    "contest",
     "default_grace",
-    "read_claim",
     "read_promoted",
     "staging_name",
 ]
@@ -72,6 +76,13 @@ class Claim:
     base: str | None
     enabled: bool
     expires_on: datetime | None
+    created_on: datetime | None = None
+
+    @property
+    def rank(self) -> tuple[datetime, str]:
+        """Order among rival claims: the earlier stored first; the version id breaks a tie
+        (Key Vault's timestamps have one-second resolution). Every run computes the same."""
+        return (self.created_on or _EPOCH, self.version)
 
     def is_live(self, now: datetime) -> bool:
         """An unfinished rotation that a call may resume."""
@@ -105,15 +116,10 @@ def claim_tags(
     }
 
 
-def read_claim(
-    version: str | None,
-    tags: Mapping[str, str] | None,
-    enabled: bool | None,
-    expires_on: datetime | None,
-    of: str,
-) -> Claim | None:
-    """The claim recorded on a staging version, or None if it is not one of ``of``'s."""
-    tags = tags or {}
+def claim_of(props: Any, of: str) -> Claim | None:
+    """The claim recorded on a staging version's properties, or None if it is not ``of``'s."""
+    version: str | None = props.version
+    tags: Mapping[str, str] = props.tags or {}
     if not version or tags.get(TAG_OF, "").lower() != of.lower():
         return None
     try:
@@ -127,9 +133,75 @@ def read_claim(
         run_id=tags.get(TAG_RUN, ""),
         stage=stage,
         base=None if base in (None, NO_BASE) else base,
-        enabled=bool(enabled),
-        expires_on=expires_on,
+        enabled=bool(props.enabled),
+        expires_on=props.expires_on,
+        created_on=props.created_on,
     )
+
+
+class Verdict(str, Enum):
+    """What a run does at its check before apply or before promote."""
+
+    PROCEED = "proceed"
+    CONFLICT = "conflict"  # stop without applying (or promoting): another run goes on
+    WAIT = "wait"  # this run ranks first among rivals that have not stepped aside yet
+
+
+def contest(
+    mine: Claim, claims: Sequence[Claim], *, base_changed: bool, before: str, now: datetime
+) -> Verdict:
+    """Decide a run's check from the staging secret's enabled ``claims`` (newest first).
+
+    Safety: a run proceeds past its check before apply only when its own listing shows no
+    other live claim. Two runs each write their claim before they list, so the later lister
+    always sees the earlier one's claim: two runs can never both see none (both proceed only
+    if one's rival stepped aside, which a stepping-aside run never undoes).
+
+    Liveness: runs that see each other must not all step aside. The rival claims are ranked
+    (:attr:`Claim.rank`, the same order for every run): every run but the first steps aside
+    at once; the first waits (re-listing) until the others have closed their claims, then
+    proceeds. A rival that already went past its check (its claim advanced to ``applied``)
+    wins; so does a rival the first run gave up waiting for.
+
+    Before promote, a run that was taken over (its rotation's newest claim carries another
+    run id) or whose secret changed stops; pending rivals are runs that will step aside.
+    """
+    if base_changed:
+        return Verdict.CONFLICT
+    latest = next((c for c in claims if c.rotation_id == mine.rotation_id), None)
+    if latest is None or latest.run_id != mine.run_id:
+        return Verdict.CONFLICT  # closed, or resumed by another run
+    rivals = [c for c in claims if c.rotation_id != mine.rotation_id and c.is_live(now)]
+    if any(c.stage is not Stage.PENDING for c in rivals):
+        return Verdict.CONFLICT  # a rival went past its check before apply
+    if before == "promote" or not rivals:
+        return Verdict.PROCEED
+    if any(c.rank < latest.rank for c in rivals):
+        return Verdict.CONFLICT
+    return Verdict.WAIT
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass
+class Patience:
+    """How long, and how often, a run ranked first re-lists while rivals step aside.
+
+    :param budget: seconds of the monotonic clock after which it gives up (steps aside).
+    """
+
+    budget: float
+    started: float
+    delay: float = 0.02
+
+    def next_delay(self, now: float) -> float | None:
+        """The pause before the next listing, or None once the budget is spent."""
+        if now - self.started >= self.budget:
+            return None
+        delay = self.delay
+        self.delay = min(self.delay * 2, 0.5)
+        return min(delay, max(0.0, self.started + self.budget - now))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from safevault._models import Secret
 
-__all__ = ["Rotator", "await_result", "sync_result"]
+__all__ = ["Rotator", "await_result", "sync_result", "verify_problem"]
 
 
 class Rotator:
@@ -32,7 +32,13 @@ class Rotator:
         raise NotImplementedError("Rotator.apply: install the new value on the target")
 
     def verify(self, new_value: str) -> Any:
-        """Raise if ``new_value`` does not work on the target (e.g. log in with it)."""
+        """Check that ``new_value`` works on the target (e.g. log in with it).
+
+        Fail the rotation by raising, or by returning exactly ``False``; return ``None`` (or
+        ``True``) when it works. Any other return value fails the rotation with a
+        :class:`~safevault.RotationError` naming its type, since it says neither. On failure
+        the current value stays current and the pending value stays stored for the next run.
+        """
         raise NotImplementedError("Rotator.verify: check the new value works on the target")
 
     def revoke(self, old: Secret) -> Any:
@@ -45,6 +51,22 @@ async def await_result(result: Any) -> Any:
     if inspect.isawaitable(result):
         return await result
     return result
+
+
+def verify_problem(result: Any) -> str | None:
+    """Why ``verify``'s return value fails the rotation, or None when it passes.
+
+    ``None`` and ``True`` pass; ``False`` fails; anything else (a truthy string, 0, a
+    response object) is refused rather than guessed at.
+    """
+    if result is None or result is True:
+        return None
+    if result is False:
+        return "verify returned False"
+    return (
+        f"verify returned a {type(result).__name__}; return None or True when the new value "
+        "works, raise or return False when it does not"
+    )
 
 
 def sync_result(result: Any) -> Any:

@@ -47,20 +47,19 @@ def _require_callable(name: str, value: object, *, optional: bool = False) -> No
 
 
 def _accepted(result: Any) -> Any:
-    """Treat a check's ``False`` as a rejection, now or once its awaitable is awaited."""
+    """Treat a check's ``False`` as a rejection, now or once its awaitable is awaited; any
+    other outcome of a check (a connection, a row ...) passes, as ``verify``'s ``None``."""
     if inspect.isawaitable(result):
         awaitable = result
 
-        async def later() -> Any:
-            outcome = await awaitable
-            if outcome is False:
+        async def later() -> None:
+            if await awaitable is False:
                 raise CredentialRejectedError("the check rejected the new credential")
-            return outcome
 
         return later()
     if result is False:
         raise CredentialRejectedError("the check rejected the new credential")
-    return result
+    return None
 
 
 class SingleCredentialRotator(Rotator):

@@ -8,6 +8,7 @@ The decisions and the vault-side state format are in
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,15 +21,19 @@ from safevault._rotation_models import RotationResult, RotationStep
 from safevault._rotation_state import (
     TAG_REVOKED,
     Claim,
+    Patience,
     Stage,
+    Verdict,
     claim_tags,
+    contest,
     default_grace,
     is_old_enough,
     promoted_tags,
     read_promoted,
     staging_name,
 )
-from safevault._rotator import Rotator, sync_result
+from safevault._rotator import Rotator, sync_result, verify_problem
+from safevault._sync._concurrency import sleep
 from safevault._sync._rotation_store import RotationStoreMixin
 from safevault._telemetry import Operation, Telemetry
 from safevault._validation import check_duration, check_name, check_secret_value, check_when
@@ -66,6 +71,9 @@ class _Run:
 
 class RotationMixin(RotationStoreMixin):
     """``rotate_secret``, ``expiring`` and ``call_with_secret``."""
+
+    #: seconds a run ranked first among overlapping runs waits for the others to step aside
+    rival_wait: float = 10.0
 
     def rotate_secret(
         self,
@@ -226,9 +234,24 @@ class RotationMixin(RotationStoreMixin):
             self._close_claim(name, claim, Stage.ABANDONED)
             run.record("abandon", "ok", "the secret changed since the pending value was stored")
             return "abandoned"
-        with run.span("resume"):
-            with Telemetry.vault_request("get_secret"):
-                pending = self._secrets.get_secret(staging_name(name), claim.version)
+        with run.span("resume") as span:
+            try:
+                with Telemetry.vault_request("get_secret"):
+                    pending = self._secrets.get_secret(staging_name(name), claim.version)
+            except Exception as error:
+                if not is_disabled_answer(error):
+                    raise
+                # another run took this value over (or closed it) since we listed the claims
+                conflict = RotationConflictError(
+                    f"Another rotation of {name!r} took over its pending value while this run "
+                    "was resuming it; this run stopped without applying. Run rotations from "
+                    "one scheduler.",
+                    name=name,
+                    step="resume",
+                )
+                span.fail(conflict)
+                run.record("resume", "conflict")
+                raise conflict from None
             value = pending.value or ""
             tags = claim.tags(name, run_id=uuid.uuid4().hex)
             stored = self._store_staging(name, value, tags)
@@ -241,17 +264,30 @@ class RotationMixin(RotationStoreMixin):
     def _step_check(
         self, run: _Run, name: str, claim: Claim, current: Secret | None, *, before: str
     ) -> None:
+        """Stop (``RotationConflictError``) if another run overlaps this one; see
+        :func:`~safevault._rotation_state.contest` for why exactly one of them goes on."""
         with run.span(f"check_before_{before}") as span:
-            claims = self._enabled_claims(name)
-            now_current = self._rotation_current(name)
-            same_claim = bool(claims) and claims[0].run_id == claim.run_id
-            rivals = [  # another pending value, e.g. of a run that read the vault before us
-                c for c in claims if c.rotation_id != claim.rotation_id and c.is_live(self._clock())
-            ]
-            same_base = (now_current.version if now_current else None) == (
-                current.version if current else None
-            )
-            if not (same_claim and same_base and not rivals):
+            patience = Patience(self.rival_wait, time.monotonic())
+            while True:
+                claims = self._enabled_claims(name)
+                now_current = self._rotation_current(name)
+                verdict = contest(
+                    claim,
+                    claims,
+                    base_changed=(now_current.version if now_current else None)
+                    != (current.version if current else None),
+                    before=before,
+                    now=self._clock(),
+                )
+                if verdict is not Verdict.WAIT:
+                    break
+                delay = patience.next_delay(time.monotonic())
+                if delay is None:
+                    verdict = Verdict.CONFLICT  # the rivals did not step aside in time
+                    break
+                span.event("safevault.rotation.waiting_for_rival")
+                sleep(delay)
+            if verdict is Verdict.CONFLICT:
                 mine = next((c for c in claims if c.version == claim.version), None)
                 if before == "apply" and mine is not None:
                     # never applied, so nobody will ever need this pending value
@@ -270,7 +306,7 @@ class RotationMixin(RotationStoreMixin):
     def _step_call(self, run: _Run, step: str, fn: Callable[..., Any], *args: Any) -> None:
         with run.span(step) as span:
             try:
-                _call(fn, *args)
+                result = _call(fn, *args)
             except Exception as error:
                 span.fail(error)
                 run.record(step, "failed")
@@ -281,6 +317,18 @@ class RotationMixin(RotationStoreMixin):
                     name=run.name,
                     step=step,
                 ) from error
+            problem = verify_problem(result) if step == "verify" else None
+            if problem is not None:
+                failure = RotationError(
+                    f"Rotation of {run.name!r} failed at verify ({problem}); the previous "
+                    "value is still current and the pending value stays stored: the next "
+                    "rotate_secret call resumes it.",
+                    name=run.name,
+                    step=step,
+                )
+                span.fail(failure)
+                run.record(step, "failed")
+                raise failure
             run.record(step, "ok")
 
     def _step_promote(

@@ -12,7 +12,7 @@ from azure.keyvault.secrets import KeyVaultSecret
 
 from safevault._convert import secret_from_sdk
 from safevault._models import Secret
-from safevault._rotation_state import STAGING_LIFETIME, Claim, Stage, read_claim, staging_name
+from safevault._rotation_state import STAGING_LIFETIME, Claim, Stage, claim_of, staging_name
 from safevault._sync._shell import VaultShell
 from safevault._telemetry import Telemetry
 
@@ -36,8 +36,7 @@ class RotationStoreMixin(VaultShell):
             )
 
     def _claim_of(self, stored: KeyVaultSecret, name: str) -> Claim:
-        props = stored.properties
-        claim = read_claim(props.version, props.tags, props.enabled, props.expires_on, name)
+        claim = claim_of(stored.properties, name)
         assert claim is not None
         return claim
 
@@ -60,7 +59,7 @@ class RotationStoreMixin(VaultShell):
         except ResourceNotFoundError:
             return []
         found.sort(key=lambda p: (p.created_on, p.updated_on), reverse=True)
-        claims = [read_claim(p.version, p.tags, p.enabled, p.expires_on, name) for p in found]
+        claims = [claim_of(p, name) for p in found]
         return [c for c in claims if c is not None]
 
     def _rotation_claim(self, name: str) -> tuple[Claim | None, list[Claim]]:
@@ -79,7 +78,7 @@ class RotationStoreMixin(VaultShell):
             props = self._secrets.update_secret_properties(
                 staging_name(name), claim.version, tags=claim.tags(name, stage=stage)
             )
-        marked = read_claim(props.version, props.tags, props.enabled, props.expires_on, name)
+        marked = claim_of(props, name)
         assert marked is not None
         return marked
 
