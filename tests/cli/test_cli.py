@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,24 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import one_line_error, run
 from safevault.testing import FakeVaultServer
-
-EXE = shutil.which("safevault")
-CLI = [EXE] if EXE else [sys.executable, "-m", "safevault"]
-
-
-def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEVAULT_", "AZURE_"))}
-    full_env.update(env or {})
-    return subprocess.run(
-        [*CLI, *args],
-        input=stdin,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +23,6 @@ def server() -> Iterator[FakeVaultServer]:
 
 def client(server):
     return server.fake.secret_client(verify_challenge_resource=False)
-
-
-def one_line_error(result) -> str:
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def test_help_and_version():
@@ -78,7 +53,7 @@ def test_missing_vault_url():
 def test_non_key_vault_host_refused_without_flag(server):
     result = run("get", "db", env=server.environment())
     assert result.returncode == 2
-    assert "allow_any_host" in one_line_error(result)
+    assert "--allow-any-host" in one_line_error(result)  # the CLI's words, not the API's
 
 
 def test_unreadable_value_file(tmp_path, server):
