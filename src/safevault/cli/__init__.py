@@ -1,9 +1,9 @@
 """The ``safevault`` command line.
 
 Subcommands live in one module each (``_secrets.py``, ``_audit.py``, ``_demo.py`` ...) and
-register themselves on the parser. Exit codes: 0 ok, 1 findings at or above ``--fail-on`` or a
-refused read, 2 usage or configuration error. Errors are one line on stderr; ``--debug``
-shows the traceback.
+register themselves on the parser. Exit codes: 0 ok, 1 findings at or above ``--fail-on``, a
+refused read or a failed operation, 2 bad input (usage, configuration). Errors are one line on
+stderr (``_errors.py`` words them); ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from safevault._version import __version__
 from safevault.cli._common import EXIT_OK, EXIT_USAGE, CliError
-from safevault.errors import InvalidArgumentError, VaultConfigurationError
+from safevault.cli._errors import describe, unexpected
 
 __all__ = ["build_parser", "main"]
 
@@ -45,11 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (see ``safevault.cli._errors``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     if debug:
         logging.basicConfig(level=logging.DEBUG)
+    else:
+        # the Azure SDK's warnings are many lines each (DefaultAzureCredential lists every
+        # credential it tried): the one-line error below says what to do; --debug shows them
+        logging.getLogger("azure").setLevel(logging.ERROR)
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -60,11 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(error.message, file=sys.stderr)
         return error.code
-    except (VaultConfigurationError, InvalidArgumentError) as error:
-        if debug:
-            traceback.print_exc()
-        print(f"safevault: {error.message}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("safevault: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        if debug:
+            traceback.print_exc()
+        message, code = describe(error, args) or unexpected(error)
+        print(message, file=sys.stderr)
+        return code

@@ -40,4 +40,5 @@ def open_vault(args: argparse.Namespace, **options: Any) -> Any:
         )
     if args.allow_any_host:
         options.setdefault("verify_challenge_resource", False)
-    return Vault(url.strip(), allow_any_host=bool(args.allow_any_host), **options)
+    args.vault_url = url.strip()  # for error messages
+    return Vault(args.vault_url, allow_any_host=bool(args.allow_any_host), **options)
