@@ -72,6 +72,11 @@ class Flight(Generic[T]):
         return self._done
 
     @property
+    def settled(self) -> bool:
+        """True once the fetch resolved or rejected the flight."""
+        return self._done
+
+    @property
     def error(self) -> BaseException | None:
         """The failure of a finished fetch (None when it succeeded)."""
         return self._error
@@ -100,7 +105,11 @@ class Background:
     def lead(self, flight: Flight[Any], fn: Callable[..., Any], *args: Any) -> None:
         """The fetch a reader leads runs in the reader's own thread (threads are not
         cancelled; the asyncio twin runs it as a task of its own)."""
-        fn(*args)
+        try:
+            fn(*args)
+        finally:
+            if not flight.settled:  # the fetch raised outside what it handles
+                flight.reject(interrupted())
 
     def spawn(self, flight: Flight[Any], fn: Callable[..., Any], *args: Any) -> None:
         """A background refresh on the pool; if the pool drops it (close()), its flight is
@@ -119,7 +128,8 @@ class Background:
             flight.reject(interrupted())
             return
         future.add_done_callback(_log_failure)
-        future.add_done_callback(lambda f: flight.reject(interrupted()) if f.cancelled() else None)
+        # a refresh the pool dropped (close()) or that failed outside its fetch (a bug)
+        future.add_done_callback(lambda f: None if flight.settled else flight.reject(interrupted()))
 
     def close(self) -> None:
         with self._lock:

@@ -67,6 +67,11 @@ class Flight(Generic[T]):
         return self._future.done()
 
     @property
+    def settled(self) -> bool:
+        """True once the fetch resolved or rejected the flight."""
+        return self._future.done()
+
+    @property
     def error(self) -> BaseException | None:
         """The failure of a finished fetch (None when it succeeded)."""
         if self._future.cancelled():
@@ -77,6 +82,20 @@ class Flight(Generic[T]):
     def value(self) -> T:
         """The result of a finished fetch that succeeded."""
         return self._future.result()
+
+
+def _release(flight: Flight[Any], task: asyncio.Task[Any]) -> None:
+    """No reader waits forever: a task cancelled before it ran (close()) or failing outside
+    the fetch it guards (a bug) rejects its flight, if it did not settle it itself."""
+    if task.cancelled():
+        if not flight.settled:
+            flight.reject(interrupted())
+        return
+    error = task.exception()
+    if error is not None:
+        _LOG.debug("safevault: a vault read failed unexpectedly: %s", type(error).__name__)
+        if not flight.settled:
+            flight.reject(interrupted())
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -101,8 +120,7 @@ class Background:
     def _track(self, flight: Flight[Any], task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        # a task cancelled before it ran (close()) never rejects its flight itself
-        task.add_done_callback(lambda t: flight.reject(interrupted()) if t.cancelled() else None)
+        task.add_done_callback(lambda done: _release(flight, done))
 
     def spawn(self, flight: Flight[Any], fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """A background refresh: a task detached from the caller's trace context."""
