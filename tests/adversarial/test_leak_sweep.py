@@ -157,7 +157,9 @@ def _sync_scenarios(fake: FakeVault, value: str, sweep: Sweep) -> None:
         vault.create_key("sweep-k")
         blob = vault.encrypt("sweep-k", value.encode())
         sweep.ret("decrypt", vault.decrypt(blob).decode() == value)
-        sweep.expect("tampered", DecryptionError, lambda: vault.decrypt(blob[:-1] + b"\0"))
+        sweep.expect(
+            "tampered", DecryptionError, lambda: vault.decrypt(blob[:-1] + bytes([blob[-1] ^ 1]))
+        )
 
 
 async def _aio_scenarios(fake: FakeVault, value: str, sweep: Sweep) -> None:
