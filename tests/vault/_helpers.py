@@ -104,13 +104,16 @@ class StampingTransport(HttpTransport):  # type: ignore[type-arg]
     def __init__(self, fake: FakeVault) -> None:
         self._inner = fake.transport
         self._timer: Callable[[], float] = fake.timer
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._in_flight = 0
         self.log: list[Stamp] = []
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         stamp = self._timer()
         path = unquote(urlsplit(request.url).path)
         status = 0
+        with self._lock:
+            self._in_flight += 1
         try:
             response = self._inner.send(request, **kwargs)
             status = response.status_code
@@ -119,6 +122,14 @@ class StampingTransport(HttpTransport):  # type: ignore[type-arg]
             with self._lock:
                 request_id = str(request.headers.get("x-ms-client-request-id", ""))
                 self.log.append((stamp, request.method, path, status, request_id))
+                self._in_flight -= 1
+                self._lock.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Block until no request is in flight (a background refresh started by the last
+        reads may still be talking to the vault when the readers are done)."""
+        with self._lock:
+            assert self._lock.wait_for(lambda: self._in_flight == 0, timeout), "requests hung"
 
     def open(self) -> None:
         self._inner.open()

@@ -166,6 +166,7 @@ def _authorized(log: list[Stamp], since: int = 0) -> list[Stamp]:
 
 
 def _assert_log_matches_fake(fleet: Fleet, fake_mark: int, stamp_mark: int) -> None:
+    fleet.transport.wait_idle()  # the fake logs a request before the stamp of it is taken
     fake_count = sum(1 for r in fleet.fake.requests[fake_mark:] if r[2] != 401)
     assert len(_authorized(fleet.transport.log, stamp_mark)) == fake_count
 
