@@ -45,8 +45,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
-    session.install("ruff>=0.6")
+    """ruff check, ruff format --check, the import contracts, and generated files up to date."""
+    session.install("ruff>=0.6", "import-linter>=2.10")
     _install(session)
     paths = [
         p
@@ -55,6 +55,7 @@ def lint(session: nox.Session) -> None:
     ]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
+    session.run("lint-imports")  # the rooms' contracts, in pyproject.toml
     session.run("python", "scripts/unasync.py", "--check")
     session.run("python", "scripts/gen_posture_docs.py", "--check")
 

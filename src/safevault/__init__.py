@@ -5,16 +5,16 @@ valid (expiry enforced, which Key Vault itself does not do for secrets) and trac
 (OpenTelemetry spans that never contain a value). ``safevault.aio`` has the async twins.
 """
 
-from safevault._keymodels import Certificate, CertificateWithKey, Key
-from safevault._keyrotation import KeyRotation
-from safevault._models import Secret
-from safevault._policy import CachePolicy, ExpiryPolicy
-from safevault._rotation_models import ExpiryNotice, RotationResult, RotationStep
-from safevault._rotator import Rotator
-from safevault._strategies import AlternatingCredentialRotator, SingleCredentialRotator
+from safevault._model._key_rotation import KeyRotation
+from safevault._model._keys import Certificate, CertificateWithKey, Key
+from safevault._model._policy import CachePolicy, ExpiryPolicy
+from safevault._model._rotation import ExpiryNotice, RotationResult, RotationStep
+from safevault._model._rotator import Rotator
+from safevault._model._secret import Secret
+from safevault._model._strategies import AlternatingCredentialRotator, SingleCredentialRotator
+from safevault._model._validity import Validity
 from safevault._sync._default import configure, default_vault, get_secret, set_secret
 from safevault._sync._vault import Vault
-from safevault._validity import Validity
 from safevault._version import __version__
 from safevault.errors import (
     DecryptionError,

@@ -278,7 +278,7 @@ def test_versions_without_valid_only_lists_invalid_versions(
 
 def test_every_pass_through_keyword_is_documented() -> None:
     """The TypeError for an unknown keyword points at this list: it must be complete."""
-    from safevault._config import PASS_THROUGH
+    from safevault._sdk._config import PASS_THROUGH
 
     for vault_class in (safevault.Vault, safevault.aio.Vault):
         doc = vault_class.__doc__ or ""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from safevault import CachePolicy, Secret
-from safevault._strategies import AlternatingCredentialRotator, SingleCredentialRotator
+from safevault._model._strategies import AlternatingCredentialRotator, SingleCredentialRotator
 from safevault.testing import FakeVault
 
 try:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import safevault
+import safevault._async._default
 import safevault._sync._default
 import safevault.aio
-import safevault.aio._default
 from safevault import Rotator
 from safevault.testing import FakeVault
 from telemetry._arm import ArmTransport
@@ -28,7 +28,7 @@ from telemetry._arm import ArmTransport
 try:
     from safevault import KeyRotation  # type: ignore[attr-defined]
 except ImportError:  # exported by the keys work in progress
-    from safevault._keyrotation import KeyRotation
+    from safevault._model._key_rotation import KeyRotation
 
 LIFETIME = timedelta(days=60)  # valid: past ExpiryPolicy.warn_before (30 days)
 PRESENT = object()  # the attribute must be there, with any non-empty value
@@ -57,7 +57,7 @@ class Ctx:
 
     def reset_default(self) -> None:
         """Forget the module's default vault."""
-        shell = safevault._sync._default if self.flavor == "sync" else safevault.aio._default
+        shell = safevault._sync._default if self.flavor == "sync" else safevault._async._default
         shell._reset()
 
     def configure(self) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-import safevault._credential
+import safevault._sdk._credential
 from safevault.testing import FakeVault
 from telemetry._support import (
     CLAIMS,
@@ -29,13 +29,13 @@ from telemetry._support import (
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every token ``principal_of`` decodes."""
     seen: list[str] = []
-    decode = safevault._credential.principal_of
+    decode = safevault._sdk._credential.principal_of
 
     def counting(token: str) -> str | None:
         seen.append(token)
         return decode(token)
 
-    monkeypatch.setattr(safevault._credential, "principal_of", counting)
+    monkeypatch.setattr(safevault._sdk._credential, "principal_of", counting)
     return seen
 
 

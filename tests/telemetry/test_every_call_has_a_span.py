@@ -156,7 +156,7 @@ def _check_attributes(ctx: Ctx, span: Any, call: Call) -> None:
 
 async def _finish(ctx: Ctx, where: str) -> None:
     if where == "function":
-        shell = safevault._sync._default if ctx.flavor == "sync" else safevault.aio._default
+        shell = safevault._sync._default if ctx.flavor == "sync" else safevault._async._default
         vault = shell._default
         ctx.reset_default()
         if vault is not None:

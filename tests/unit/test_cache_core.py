@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from safevault import CachePolicy, ExpiryPolicy
-from safevault._cache import INF, CacheCore, Step
+from safevault._core._cache import INF, CacheCore, Step
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

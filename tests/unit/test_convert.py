@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-from safevault._convert import _window, secret_from_sdk
+from safevault._sdk._convert import _window, secret_from_sdk
 from safevault.testing import FakeVault
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safevault import DecryptionError
-from safevault._envelope import (
+from safevault._core._envelope import (
     FORMAT_VERSION,
     MAGIC,
     NONCE_SIZE,

@@ -41,11 +41,18 @@ EXPECTED = {
 }
 
 
+SHELL_NAMES = {"Vault", "configure", "default_vault", "get_secret", "set_secret"}
+
+
 def test_exported_members():
     assert set(safevault.__all__) == EXPECTED | {"__version__"}
-    assert set(safevault.aio.__all__) == EXPECTED
-    for name in EXPECTED:
+    assert set(safevault.aio.__all__) == set(safevault.__all__), "the two faces differ"
+    for name in safevault.__all__:
         assert hasattr(safevault, name) and hasattr(safevault.aio, name)
+        if name not in SHELL_NAMES:  # one object, whichever face it is imported from
+            assert getattr(safevault.aio, name) is getattr(safevault, name), name
+    for name in SHELL_NAMES:
+        assert getattr(safevault.aio, name) is not getattr(safevault, name), name
 
 
 def test_twins_have_the_same_public_methods():

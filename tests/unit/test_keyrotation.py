@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safevault import ExpiryPolicy, ExpiryPolicyError, InvalidArgumentError, KeyRotation
-from safevault._keyrotation import parse_duration
+from safevault._model._key_rotation import parse_duration
+from safevault._sdk._convert_keys import rotation_from_policy, rotation_to_policy
 from safevault.testing._rotation_policy import RotationPolicy, RotationPolicyError
 
 D = timedelta(days=1)
@@ -105,7 +106,7 @@ def test_first_version_must_be_rotatable():
 
 
 def test_to_policy():
-    policy = KeyRotation().to_policy()
+    policy = rotation_to_policy(KeyRotation())
     assert policy.expires_in == "P90D"
     actions = {
         str(a.action.value if hasattr(a.action, "value") else a.action): a
@@ -114,7 +115,7 @@ def test_to_policy():
     assert actions["Rotate"].time_before_expiry == "P30D"
     assert actions["Rotate"].time_after_create is None
     assert actions["Notify"].time_before_expiry == "P30D"
-    policy = KeyRotation(rotate_after=45 * D, notify_before_expiry=None).to_policy()
+    policy = rotation_to_policy(KeyRotation(rotate_after=45 * D, notify_before_expiry=None))
     assert [(a.time_after_create, a.time_before_expiry) for a in policy.lifetime_actions] == [
         ("P45D", None)
     ]
@@ -126,12 +127,12 @@ def test_from_policy_round_trip_and_service_default():
         KeyRotation(rotate_after=45 * D, notify_before_expiry=None),
         KeyRotation(rotate_after=30 * D, expires_in=None, notify_before_expiry=None),
     ):
-        assert KeyRotation.from_policy(rotation.to_policy()) == rotation
+        assert rotation_from_policy(rotation_to_policy(rotation)) == rotation
     default = KeyRotationPolicy(
         lifetime_actions=[KeyRotationLifetimeAction("Notify", time_before_expiry="P30D")]
     )
-    assert KeyRotation.from_policy(default) is None
-    assert KeyRotation.from_policy(KeyRotationPolicy()) is None
+    assert rotation_from_policy(default) is None
+    assert rotation_from_policy(KeyRotationPolicy()) is None
 
 
 def test_from_policy_reads_months_and_years_and_foreign_policies():
@@ -139,7 +140,7 @@ def test_from_policy_reads_months_and_years_and_foreign_policies():
         expires_in="P2Y",
         lifetime_actions=[KeyRotationLifetimeAction("rotate", time_after_create="P18M")],
     )
-    rotation = KeyRotation.from_policy(policy)
+    rotation = rotation_from_policy(policy)
     assert rotation is not None
     assert rotation.rotate_after == 540 * D
     assert rotation.expires_in == 730 * D
@@ -148,7 +149,7 @@ def test_from_policy_reads_months_and_years_and_foreign_policies():
         expires_in="P10D",  # below Key Vault's minimum: read as it is, not refused
         lifetime_actions=[KeyRotationLifetimeAction("Rotate", time_before_expiry="P3D")],
     )
-    read = KeyRotation.from_policy(odd)
+    read = rotation_from_policy(odd)
     assert read is not None and read.expires_in == 10 * D
 
 
@@ -216,4 +217,4 @@ def test_client_side_limits_agree_with_the_service_rules(after, before, expires,
         service_accepts = False
     assert accepted == service_accepts
     if accepted:
-        assert KeyRotation.from_policy(rotation.to_policy()) == rotation
+        assert rotation_from_policy(rotation_to_policy(rotation)) == rotation

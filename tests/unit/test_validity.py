@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from safevault import ExpiryPolicy, ExpiryPolicyError, InvalidArgumentError, Validity
-from safevault._validity import assess, refusal, resolve_create_window
+from safevault._core._validity import assess, refusal, resolve_create_window
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 P = ExpiryPolicy()

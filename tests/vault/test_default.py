@@ -7,8 +7,8 @@ import pytest
 import safevault
 import safevault.aio
 from safevault import VaultConfigurationError
+from safevault._async import _default as aio_default
 from safevault._sync import _default as sync_default
-from safevault.aio import _default as aio_default
 from safevault.testing import FakeVault
 
 

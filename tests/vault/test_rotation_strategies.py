@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from safevault import InvalidArgumentError, RotationError
-from safevault._strategies import (
+from safevault._model._strategies import (
     AlternatingCredentialRotator,
     CredentialRejectedError,
     SingleCredentialRotator,

@@ -1,7 +1,5 @@
-"""The module-level default vault: ``configure()``, ``default_vault()``, ``get_secret()`` ...
-
-GENERATED from ``safevault/aio/_default.py`` by ``scripts/unasync.py``: do not edit.
-"""
+# GENERATED from src/safevault/_async/_default.py by scripts/unasync.py: do not edit.
+"""The module-level default vault: ``configure()``, ``default_vault()``, ``get_secret()`` ..."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from safevault._models import Secret
+from safevault._model._secret import Secret
 from safevault._sync._vault import Vault
 from safevault._telemetry import Telemetry
 from safevault.errors import VaultConfigurationError

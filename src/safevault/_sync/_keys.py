@@ -1,7 +1,5 @@
-"""Keys: expiry on creation, rotation policies, and envelope encryption that survives rotation.
-
-GENERATED from ``safevault/aio/_keys.py`` by ``scripts/unasync.py``: do not edit.
-"""
+# GENERATED from src/safevault/_async/_keys.py by scripts/unasync.py: do not edit.
+"""Keys: expiry on creation, rotation policies, and envelope encryption that survives rotation."""
 
 from __future__ import annotations
 
@@ -11,14 +9,20 @@ from typing import Any
 
 from azure.keyvault.keys import KeyVaultKey
 
-from safevault._convert_keys import key_from_sdk
-from safevault._keymodels import Key
-from safevault._keyrotation import KeyRotation
-from safevault._keyvalidation import check_key_spec
+from safevault._core._arguments import (
+    check_duration,
+    check_name,
+    check_tags,
+    check_version,
+    check_when,
+)
+from safevault._core._key_arguments import check_key_spec
+from safevault._core._validity import resolve_create_window
+from safevault._model._key_rotation import KeyRotation
+from safevault._model._keys import Key
+from safevault._sdk._convert_keys import key_from_sdk, rotation_from_policy, rotation_to_policy
 from safevault._sync._shell import VaultShell
 from safevault._telemetry import Operation, Telemetry
-from safevault._validation import check_duration, check_name, check_tags, check_version, check_when
-from safevault._validity import resolve_create_window
 from safevault.errors import InvalidArgumentError
 
 __all__ = ["KeysMixin"]
@@ -94,7 +98,7 @@ class KeysMixin(VaultShell):
         )
         rotation.check_against(self._expiry)
         rotation.check_first_version(None if expires_on is None else expires_on - now)
-        policy = rotation.to_policy()
+        policy = rotation_to_policy(rotation)
         with self._tel.operation("create_key", "key", name) as op:
             with Telemetry.vault_request("create_key"):
                 created = self._keys.create_key(
@@ -187,8 +191,8 @@ class KeysMixin(VaultShell):
         rotation.check_against(self._expiry)
         with self._tel.operation("set_key_rotation", "key", name):
             with Telemetry.vault_request("update_key_rotation_policy"):
-                stored = self._keys.update_key_rotation_policy(name, rotation.to_policy())
-            return KeyRotation.from_policy(stored) or rotation
+                stored = self._keys.update_key_rotation_policy(name, rotation_to_policy(rotation))
+            return rotation_from_policy(stored) or rotation
 
     def get_key_rotation(self, name: str) -> KeyRotation | None:
         """The key's rotation policy; None when it has no Rotate action (a key never given a
@@ -201,4 +205,4 @@ class KeysMixin(VaultShell):
         with self._tel.operation("get_key_rotation", "key", name):
             with Telemetry.vault_request("get_key_rotation_policy"):
                 policy = self._keys.get_key_rotation_policy(name)
-            return KeyRotation.from_policy(policy)
+            return rotation_from_policy(policy)

@@ -1,9 +1,7 @@
-"""Secret rotation that never loses a credential; expiry scans; reads that follow rotation.
+# GENERATED from src/safevault/_async/_rotation.py by scripts/unasync.py: do not edit.
+"""Secret rotation that never loses a credential: ``rotate_secret`` performs the steps.
 
-GENERATED from ``safevault/aio/_rotation.py`` by ``scripts/unasync.py``: do not edit.
-
-The decisions and the vault-side state format are in
-``safevault._rotation_state``; this module only performs the steps.
+The decisions and the vault-side state format are in ``safevault._core._rotation``.
 """
 
 from __future__ import annotations
@@ -14,11 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from safevault._convert import secret_from_sdk
-from safevault._failures import is_disabled_answer
-from safevault._models import Secret
-from safevault._rotation_models import RotationResult, RotationStep
-from safevault._rotation_state import (
+from safevault._core._arguments import check_duration, check_name, check_secret_value, check_when
+from safevault._core._rotation import (
     TAG_REVOKED,
     Claim,
     Patience,
@@ -31,20 +26,24 @@ from safevault._rotation_state import (
     promoted_tags,
     read_promoted,
     staging_name,
+    verify_problem,
 )
-from safevault._rotator import Rotator, sync_result, verify_problem
-from safevault._sync._concurrency import sleep
+from safevault._core._validity import resolve_create_window
+from safevault._model._rotation import RotationResult, RotationStep
+from safevault._model._rotator import Rotator
+from safevault._model._secret import Secret
+from safevault._sdk._convert import secret_from_sdk
+from safevault._sdk._failures import is_disabled_answer
+from safevault._shell._threads import settle, sleep
 from safevault._sync._rotation_store import RotationStoreMixin
 from safevault._telemetry import Operation, Telemetry
-from safevault._validation import check_duration, check_name, check_secret_value, check_when
-from safevault._validity import resolve_create_window
 from safevault.errors import InvalidArgumentError, RotationConflictError, RotationError
 
 __all__ = ["RotationMixin"]
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    return sync_result(fn(*args))
+    return settle(fn(*args))
 
 
 class _Run:
@@ -70,7 +69,7 @@ class _Run:
 
 
 class RotationMixin(RotationStoreMixin):
-    """``rotate_secret``, ``expiring`` and ``call_with_secret``."""
+    """``rotate_secret``."""
 
     #: seconds a run ranked first among overlapping runs waits for the others to step aside
     rival_wait: float = 10.0
@@ -265,7 +264,7 @@ class RotationMixin(RotationStoreMixin):
         self, run: _Run, name: str, claim: Claim, current: Secret | None, *, before: str
     ) -> None:
         """Stop (``RotationConflictError``) if another run overlaps this one; see
-        :func:`~safevault._rotation_state.contest` for why exactly one of them goes on."""
+        :func:`~safevault._core._rotation.contest` for why exactly one of them goes on."""
         with run.span(f"check_before_{before}") as span:
             patience = Patience(self.rival_wait, time.monotonic())
             while True:

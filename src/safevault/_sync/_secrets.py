@@ -1,7 +1,5 @@
-"""Secrets: the safe read path and the safe write path.
-
-GENERATED from ``safevault/aio/_secrets.py`` by ``scripts/unasync.py``: do not edit.
-"""
+# GENERATED from src/safevault/_async/_secrets.py by scripts/unasync.py: do not edit.
+"""Secrets: the safe read path and the safe write path."""
 
 from __future__ import annotations
 
@@ -9,13 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from safevault._convert import secret_from_sdk
-from safevault._models import Secret
-from safevault._rotator import sync_result
-from safevault._sync._concurrency import run_all
-from safevault._sync._shell import VaultShell
-from safevault._telemetry import Operation, Telemetry
-from safevault._validation import (
+from safevault._core._arguments import (
     check_content_type,
     check_duration,
     check_name,
@@ -24,7 +16,13 @@ from safevault._validation import (
     check_version,
     check_when,
 )
-from safevault._validity import Validity, assess, resolve_create_window
+from safevault._core._validity import assess, resolve_create_window
+from safevault._model._secret import Secret
+from safevault._model._validity import Validity
+from safevault._sdk._convert import secret_from_sdk
+from safevault._shell._threads import run_all, settle
+from safevault._sync._shell import VaultShell
+from safevault._telemetry import Operation, Telemetry
 from safevault.errors import InvalidArgumentError, ValidityError
 
 __all__ = ["SecretsMixin"]
@@ -225,7 +223,7 @@ class SecretsMixin(VaultShell):
         with self._tel.operation("call_with_secret", "secret", name) as op:
             secret = self.get_secret(name)
             try:
-                result: T = sync_result(fn(secret))
+                result: T = settle(fn(secret))
                 return result
             except retry_on:
                 newer = self._newer_than(name, secret)
@@ -235,7 +233,7 @@ class SecretsMixin(VaultShell):
                     "safevault.retry_with_newer_version",
                     {"safevault.object.version": newer.version},
                 )
-                retried: T = sync_result(fn(newer))
+                retried: T = settle(fn(newer))
                 return retried
 
     def _newer_than(self, name: str, secret: Secret) -> Secret | None:

@@ -1,6 +1,5 @@
-"""The sync shell's machinery: SDK clients, lifecycle, and the cached read algorithm.
-
-GENERATED from ``safevault/aio/_shell.py`` by ``scripts/unasync.py``: do not edit.
+# GENERATED from src/safevault/_async/_shell.py by scripts/unasync.py: do not edit.
+"""The shell's machinery: SDK clients, lifecycle, and the cached read algorithm.
 
 The public methods live in mixins (``_secrets.py`` ...), all
 built on :class:`VaultShell`; ``_vault.py`` assembles them into ``Vault``.
@@ -17,14 +16,14 @@ from azure.keyvault.certificates import CertificateClient
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-from safevault._base import VaultBase
-from safevault._cache import INF, CacheCore, Key, Plan, Step
-from safevault._credential import ScopedCredential
-from safevault._failures import Failure, classify, fresh, retry_after_of, scrub
-from safevault._fork import register_fork_handler
-from safevault._policy import CachePolicy, ExpiryPolicy
-from safevault._retry import BoundedRetryPolicy
-from safevault._sync._concurrency import (
+from safevault._core._cache import INF, CacheCore, Key, Plan, Step
+from safevault._model._policy import CachePolicy, ExpiryPolicy
+from safevault._sdk._credential import ScopedCredential
+from safevault._sdk._failures import Failure, classify, fresh, retry_after_of, scrub
+from safevault._sdk._fork import register_fork_handler
+from safevault._sdk._retry import BoundedRetryPolicy
+from safevault._shell._base import VaultBase
+from safevault._shell._threads import (
     Background,
     Flight,
     call_back,
@@ -113,7 +112,7 @@ class VaultShell(VaultBase[Flight[Any]]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- the read algorithm ---------------------------------------------------------------
+    # -- the checked read and the remembered write ------------------------------------
 
     def _read(
         self,
@@ -147,6 +146,8 @@ class VaultShell(VaultBase[Flight[Any]]):
         if announce:
             self._notify(core, name.lower(), old, item)
 
+    # -- the hit path ------------------------------------------------------------------------
+
     def _cached(
         self,
         core: CacheCore[Any, Flight[Any]],
@@ -173,7 +174,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         self._tel.hit(method, kind, entry)
         return entry.item
 
-    # -- the read algorithm ---------------------------------------------------------------
+    # -- the read algorithm -------------------------------------------------------------------
 
     def _resolve(
         self,

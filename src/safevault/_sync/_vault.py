@@ -1,7 +1,5 @@
-"""The sync ``Vault``: every public method, assembled from one mixin per responsibility.
-
-GENERATED from ``safevault/aio/_vault.py`` by ``scripts/unasync.py``: do not edit.
-"""
+# GENERATED from src/safevault/_async/_vault.py by scripts/unasync.py: do not edit.
+"""The sync ``Vault``: every public method, assembled from one mixin per responsibility."""
 
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ class Vault(SecretsMixin, RotationMixin, EncryptionMixin, CertificatesMixin, Exp
     """One Key Vault, safe by default: cached, version-aware, expiry-enforcing, traced.
 
     :param str vault_url: ``https://<name>.vault.azure.net`` (or a sovereign cloud's suffix).
-    :param credential: an ``TokenCredential``; None uses
+    :param credential: a ``TokenCredential``; None uses
         ``azure.identity.DefaultAzureCredential()``. Only the Key Vault scope is ever
         requested from it.
     :keyword expiry: the :class:`~safevault.ExpiryPolicy` (defaults: 90-day default lifetime,

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``safevault audit``."""
     live = _validate(args)
     from safevault.posture import PostureOptions, Severity, check
-    from safevault.posture._errors import read_json
+    from safevault.posture._json import read_json
 
     options = PostureOptions()
     if args.config:

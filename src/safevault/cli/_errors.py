@@ -27,7 +27,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from safevault._credential import is_credential_failure
+from safevault._sdk._credential import is_credential_failure
 from safevault.cli._common import EXIT_FINDINGS, EXIT_USAGE
 from safevault.errors import (
     ExpiryPolicyError,

@@ -17,7 +17,8 @@ from typing import Any
 
 from safevault.posture._arm_expr import SUBSCRIPTION, Evaluator, Unresolved, render_text
 from safevault.posture._arm_link import RG_SCOPE, Resource, config, link, split, unknowns
-from safevault.posture._errors import PostureInputError, read_json
+from safevault.posture._errors import PostureInputError
+from safevault.posture._json import read_json
 from safevault.posture._model import VaultConfig
 from safevault.posture._shapes import get
 from safevault.posture._values import Unknown

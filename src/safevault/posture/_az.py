@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from safevault.posture._errors import PostureInputError, read_json
+from safevault.posture._errors import PostureInputError
 from safevault.posture._extras import alert_covers, alert_rule, diagnostic_setting, role_assignment
+from safevault.posture._json import read_json
 from safevault.posture._model import Source, VaultConfig
 from safevault.posture._shapes import (
     VAULT_FIELDS,

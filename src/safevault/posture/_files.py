@@ -8,7 +8,8 @@ from typing import Any
 
 from safevault.posture._arm import load_arm
 from safevault.posture._az import alert_kind, classify, vault_from_document
-from safevault.posture._errors import PostureInputError, read_json
+from safevault.posture._errors import PostureInputError
+from safevault.posture._json import read_json
 from safevault.posture._model import Source, VaultConfig
 from safevault.posture._values import Unknown
 

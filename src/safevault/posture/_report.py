@@ -104,7 +104,7 @@ class Report:
         """The report as a SARIF 2.1.0 log (JSON-ready data)."""
         from safevault.posture._sarif import sarif_log
 
-        return sarif_log(self, include_passing=include_passing)
+        return sarif_log(self.findings, self.rules, include_passing=include_passing)
 
     def to_sarif(self, *, include_passing: bool = False, indent: int | None = 2) -> str:
         """The report as SARIF 2.1.0 JSON text.

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import PurePath, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from safevault.posture._findings import Finding, Severity, Verdict
 from safevault.posture._rule import DOCS_URL, Rule
-
-if TYPE_CHECKING:
-    from safevault.posture._report import Report
 
 __all__ = ["SARIF_SCHEMA", "sarif_log"]
 
@@ -117,16 +115,21 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     return result
 
 
-def sarif_log(report: Report, *, include_passing: bool = False) -> dict[str, Any]:
-    """The SARIF 2.1.0 log of ``report`` (JSON-ready)."""
+def sarif_log(
+    findings: Sequence[Finding], rules: Sequence[Rule], *, include_passing: bool = False
+) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of a report's ``findings`` (JSON-ready).
+
+    :param rules: the rules the report ran; empty: those of the findings, from the registry.
+    """
     from safevault._version import __version__
 
-    rules = list(report.rules) or _rules_of(report)
+    rules = list(rules) or _rules_of(findings)
     index = {r.id: i for i, r in enumerate(rules)}
     shown = {Verdict.FAIL, Verdict.UNKNOWN}
     if include_passing:
         shown |= {Verdict.PASS, Verdict.NOT_APPLICABLE}
-    results = [_result(f, index[f.rule_id]) for f in report.findings if f.verdict in shown]
+    results = [_result(f, index[f.rule_id]) for f in findings if f.verdict in shown]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -147,8 +150,8 @@ def sarif_log(report: Report, *, include_passing: bool = False) -> dict[str, Any
     }
 
 
-def _rules_of(report: Report) -> list[Rule]:
+def _rules_of(findings: Sequence[Finding]) -> list[Rule]:
     from safevault.posture._registry import RULES
 
-    seen = {f.rule_id for f in report.findings}
+    seen = {f.rule_id for f in findings}
     return [r for r in RULES.values() if r.id in seen]

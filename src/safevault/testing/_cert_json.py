@@ -12,7 +12,7 @@ from ._cert_x509 import thumbprint
 
 if TYPE_CHECKING:
     from ._cert_store import CertRecord, CertVersion, PendingOperation
-    from ._state import VaultState
+    from ._context import Context
 
 __all__ = ["bundle", "deleted_fields", "item", "operation", "policy"]
 
@@ -22,11 +22,11 @@ IN_PROGRESS_DETAILS = (
 )
 
 
-def policy(ctx: VaultState, record: CertRecord) -> dict[str, Any]:
+def policy(ctx: Context, record: CertRecord) -> dict[str, Any]:
     return {"id": ctx.object_id("certificates", record.name) + "/policy", **record.policy}
 
 
-def _attributes(ctx: VaultState, version: CertVersion, *, recovery: bool) -> dict[str, Any]:
+def _attributes(ctx: Context, version: CertVersion, *, recovery: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "enabled": version.enabled,
         "nbf": version.nbf,
@@ -39,7 +39,7 @@ def _attributes(ctx: VaultState, version: CertVersion, *, recovery: bool) -> dic
     return out
 
 
-def bundle(ctx: VaultState, record: CertRecord, version: CertVersion) -> dict[str, Any]:
+def bundle(ctx: Context, record: CertRecord, version: CertVersion) -> dict[str, Any]:
     """A CertificateBundle (with the current policy)."""
     out: dict[str, Any] = {
         "id": ctx.object_id("certificates", record.name, version.version),
@@ -57,7 +57,7 @@ def bundle(ctx: VaultState, record: CertRecord, version: CertVersion) -> dict[st
 
 
 def item(
-    ctx: VaultState, record: CertRecord, version: CertVersion, *, versionless: bool
+    ctx: Context, record: CertRecord, version: CertVersion, *, versionless: bool
 ) -> dict[str, Any]:
     """A CertificateItem of a listing (versionless id in ``GET /certificates``)."""
     out: dict[str, Any] = {
@@ -70,7 +70,7 @@ def item(
     return out
 
 
-def deleted_fields(ctx: VaultState, record: CertRecord) -> dict[str, Any]:
+def deleted_fields(ctx: Context, record: CertRecord) -> dict[str, Any]:
     deleted = record.deleted_date or 0
     return {
         "recoveryId": ctx.recovery_id("certificates", record.name),
@@ -79,7 +79,7 @@ def deleted_fields(ctx: VaultState, record: CertRecord) -> dict[str, Any]:
     }
 
 
-def operation(ctx: VaultState, record: CertRecord, pending: PendingOperation) -> dict[str, Any]:
+def operation(ctx: Context, record: CertRecord, pending: PendingOperation) -> dict[str, Any]:
     """A CertificateOperation; it reads ``inProgress`` until the first poll."""
     status = pending.status if pending.polled else "inProgress"
     out: dict[str, Any] = {

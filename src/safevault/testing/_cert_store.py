@@ -20,7 +20,9 @@ from ._http import ServiceError
 from ._key_crypto import PrivateKey, generate_key
 
 if TYPE_CHECKING:
-    from ._state import VaultState
+    from ._context import Context
+    from ._key_store import KeyStore
+    from ._secret_store import SecretStore
 
 __all__ = ["CertRecord", "CertVersion", "CertificateStore", "PendingOperation"]
 
@@ -82,8 +84,10 @@ class CertRecord:
 class CertificateStore:
     """Every certificate of one fake vault, live and soft-deleted. Callers hold ``ctx.lock``."""
 
-    def __init__(self, state: VaultState) -> None:
+    def __init__(self, state: Context, secrets: SecretStore, keys: KeyStore) -> None:
         self._ctx = state
+        self._secrets = secrets
+        self._keys = keys
         self._live: dict[str, CertRecord] = {}
         self._deleted: dict[str, CertRecord] = {}
 
@@ -214,9 +218,9 @@ class CertificateStore:
     def _check_backing_names_free(self, name: str) -> None:
         """Refuse (409) a name an unmanaged or deleted key or secret holds (assumed answer)."""
         lower = name.lower()
-        key = self._ctx.keys.find_live(name)
-        secret = self._ctx.secrets.live.get(lower)
-        if self._ctx.keys.find_deleted(name) is not None or lower in self._ctx.secrets.deleted:
+        key = self._keys.find_live(name)
+        secret = self._secrets.live.get(lower)
+        if self._keys.find_deleted(name) is not None or lower in self._secrets.deleted:
             raise ServiceError(
                 409,
                 "Conflict",
@@ -259,7 +263,7 @@ class CertificateStore:
         exp = int(certificate.not_valid_after_utc.timestamp())
         vid = self._ctx.new_version()
         kty = policy["key_props"]["kty"]
-        _, key_version = self._ctx.keys.add_version(
+        _, key_version = self._keys.add_version(
             record.name,
             key,
             kty=kty,
@@ -271,7 +275,7 @@ class CertificateStore:
             created=now,
         )
         content_type = policy["secret_props"]["contentType"]
-        self._ctx.secrets.add_version(
+        self._secrets.add_version(
             record.name,
             certs.secret_value(
                 key, certificate, content_type, exportable=policy["key_props"]["exportable"]
@@ -294,12 +298,12 @@ class CertificateStore:
     def set_enabled(self, record: CertRecord, version: CertVersion, enabled: bool) -> None:
         """Enable or disable a version together with its backing key and secret version."""
         version.enabled = enabled
-        key_record = self._ctx.keys.find_live(record.name)
+        key_record = self._keys.find_live(record.name)
         if key_record is not None:
             key_version = key_record.find(version.version)
             if key_version is not None:
                 key_version.enabled = enabled
-        secret = self._ctx.secrets.live.get(record.name.lower())
+        secret = self._secrets.live.get(record.name.lower())
         if secret is not None and version.version in secret.versions:
             secret.versions[version.version].enabled = enabled
 
@@ -312,10 +316,10 @@ class CertificateStore:
         del self._live[record.name.lower()]
         record.deleted_date = self._ctx.now()
         self._deleted[record.name.lower()] = record
-        if self._ctx.keys.find_live(record.name) is not None:
-            self._ctx.keys.soft_delete(record.name)
-        if record.name.lower() in self._ctx.secrets.live:
-            self._ctx.secrets.soft_delete(record.name)
+        if self._keys.find_live(record.name) is not None:
+            self._keys.soft_delete(record.name)
+        if record.name.lower() in self._secrets.live:
+            self._secrets.soft_delete(record.name)
         return record
 
     def recover(self, name: str) -> CertRecord:
@@ -323,20 +327,20 @@ class CertificateStore:
         del self._deleted[record.name.lower()]
         record.deleted_date = None
         self._live[record.name.lower()] = record
-        if self._ctx.keys.find_deleted(record.name) is not None:
-            self._ctx.keys.recover(record.name)
-        if record.name.lower() in self._ctx.secrets.deleted:
-            self._ctx.secrets.recover(record.name)
+        if self._keys.find_deleted(record.name) is not None:
+            self._keys.recover(record.name)
+        if record.name.lower() in self._secrets.deleted:
+            self._secrets.recover(record.name)
         return record
 
     def purge(self, name: str) -> None:
         record = self._deleted.pop(name.lower(), None)
         if record is None:
             raise ServiceError(404, "CertificateNotFound", f"Deleted Certificate not found: {name}")
-        if self._ctx.keys.find_deleted(name) is not None:
-            self._ctx.keys.purge(name)
-        if name.lower() in self._ctx.secrets.deleted:
-            self._ctx.secrets.purge(name)
+        if self._keys.find_deleted(name) is not None:
+            self._keys.purge(name)
+        if name.lower() in self._secrets.deleted:
+            self._secrets.purge(name)
 
 
 def _new_key(policy: dict[str, Any]) -> PrivateKey:

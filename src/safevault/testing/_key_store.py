@@ -13,6 +13,7 @@ trigger shows a new version on the next read or use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from ._http import ServiceError
 from ._rotation_policy import RotationPolicy
 
 if TYPE_CHECKING:
-    from ._state import VaultState
+    from ._context import Context
 
 __all__ = ["KeyRecord", "KeyStore", "KeyVersion", "default_key_ops", "key_not_found"]
 
@@ -81,10 +82,12 @@ class KeyRecord:
 class KeyStore:
     """Every key of one fake vault, live and soft-deleted. Callers hold ``ctx.lock``."""
 
-    def __init__(self, state: VaultState) -> None:
+    def __init__(self, state: Context) -> None:
         self._ctx = state
         self._live: dict[str, KeyRecord] = {}
         self._deleted: dict[str, KeyRecord] = {}
+        # set by the vault's state: a certificate's due AutoRenew adds a version to its key
+        self.settle_managed: Callable[[str], None] = lambda name: None
 
     # -- lookup ------------------------------------------------------------------------------
 
@@ -94,7 +97,7 @@ class KeyStore:
         if record is None:
             raise key_not_found(name)
         if record.managed:
-            self._ctx.certificates.settle(record.name)  # a due AutoRenew adds a key version
+            self.settle_managed(record.name)  # a due AutoRenew adds a key version
         else:
             self._catch_up_rotations(record)
         return record
@@ -152,7 +155,7 @@ class KeyStore:
     ) -> tuple[KeyRecord, KeyVersion]:
         """Store a new version (a new key, or the next version of an existing one).
 
-        ``attributes`` is what :meth:`VaultState.parse_attributes` returned (plus optional
+        ``attributes`` is what :meth:`Context.parse_attributes` returned (plus optional
         ``exportable``). A name that is soft-deleted answers 409 Conflict.
         """
         lower = name.lower()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ._http import ServiceError
 
 if TYPE_CHECKING:
-    from ._state import VaultState
+    from ._context import Context
 
 __all__ = ["MAX_CONTENT_TYPE", "MAX_VALUE_BYTES", "SecretEntry", "SecretStore", "SecretVersion"]
 
@@ -97,7 +97,7 @@ class SecretStore:
     :param ctx: the vault state the store belongs to.
     """
 
-    def __init__(self, ctx: VaultState) -> None:
+    def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self.live: dict[str, SecretEntry] = {}
         self.deleted: dict[str, SecretEntry] = {}

@@ -1,0 +1,470 @@
+"""The cache's state and decisions, free of I/O and shared by the sync and async shells.
+
+Entries are keyed by ``(name.lower(), version)``; ``version`` None is the "latest" pointer,
+whose entry is also stored under its own version, so a pinned read of the current version
+hits. Entries are immutable apart from ``last_used``; a hit is one dict read and one float
+comparison against ``hit_until`` and takes no lock. Everything else (planning a miss,
+storing, single-flight bookkeeping, backoff, the negative cache) happens here under one lock,
+on the miss path only. Times are the injected monotonic ``timer``'s seconds; an object's
+expiry is converted to that scale when the entry is made.
+
+Why not cachetools for the entries: every ``TTLCache``/``LRUCache`` read reorders its LRU
+list, so it needs a lock on the hit path, which collapses under threads. The entry table is
+a plain dict with sampled (approximate) LRU eviction; cachetools serves the bounded
+"warned once per version" memory, which is only touched on slow paths.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from cachetools import LRUCache
+
+from safevault._core._validity import assess
+from safevault._model._policy import CachePolicy, ExpiryPolicy
+from safevault._model._validity import Validity
+
+__all__ = ["CacheCore", "Entry", "Step"]
+
+INF = float("inf")
+REFRESH_AHEAD_AT = 0.8
+BACKOFF_CAP = 16.0
+RETRY_AFTER_CAP = 60.0
+EVICTION_SAMPLE = 8
+
+Key = tuple[str, str | None]
+T = TypeVar("T")
+F = TypeVar("F")
+
+
+class Entry(Generic[T]):
+    """One cached object version and the instants (timer seconds) that govern it."""
+
+    __slots__ = (
+        "expiry_at",
+        "fetched_at",
+        "fresh_until",
+        "hit_until",
+        "item",
+        "last_used",
+        "refresh_at",
+        "span_attributes",
+        "stale_until",
+        "wall_until",
+    )
+
+    def __init__(
+        self,
+        item: T,
+        *,
+        fetched_at: float,
+        refresh_at: float,
+        fresh_until: float,
+        stale_until: float,
+        expiry_at: float,
+        hit_until: float,
+        wall_until: float = INF,
+    ) -> None:
+        self.item = item
+        self.fetched_at = fetched_at
+        self.refresh_at = refresh_at
+        self.fresh_until = fresh_until
+        self.stale_until = stale_until
+        self.expiry_at = expiry_at
+        self.hit_until = hit_until
+        self.wall_until = wall_until  # wall-clock seconds (the clock's) the hit path also obeys
+        self.last_used = fetched_at
+        self.span_attributes: dict[str, Any] | None = None  # a hit span's, made on first use
+
+
+class Step(Enum):
+    """What a read that missed the fast path does next."""
+
+    SERVE = "serve"  # fresh enough: serve from the cache
+    SERVE_AND_REFRESH = "serve_and_refresh"  # serve now, refresh in the background
+    REVALIDATE = "revalidate"  # past ttl: wait up to refresh_timeout, else serve stale
+    FETCH = "fetch"  # nothing usable cached: fetch (single-flight)
+    SERVE_STALE = "serve_stale"  # backing off after transient failures: serve the last good value
+    RAISE = "raise"  # negative cache or backoff without a value: raise the remembered error
+
+
+@dataclass
+class _Backoff:
+    failures: int
+    retry_at: float
+    error: BaseException
+    stale_ok: bool  # a transient failure: the last good value may be served meanwhile
+
+
+@dataclass
+class _Negative:
+    until: float
+    error: BaseException
+
+
+@dataclass(frozen=True)
+class Plan(Generic[T]):
+    step: Step
+    entry: Entry[T] | None = None
+    error: BaseException | None = None
+
+
+V = TypeVar("V")
+K = TypeVar("K")
+
+
+def _put_bounded(table: dict[K, V], key: K, value: V, bound: int) -> None:
+    """``table[key] = value`` as the newest entry; the oldest go beyond ``bound`` entries."""
+    table.pop(key, None)
+    table[key] = value
+    while len(table) > bound:
+        del table[next(iter(table))]
+
+
+class CacheCore(Generic[T, F]):
+    """State and decisions of one vault's cache for one kind of object.
+
+    :param policy: the cache policy.
+    :param expiry: the expiry policy (decides which entries may be hit without a check).
+    :param random_fn: source of jitter in [0, 1) (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        policy: CachePolicy,
+        expiry: ExpiryPolicy,
+        *,
+        random_fn: Callable[[], float] = random.random,
+    ) -> None:
+        self.policy = policy
+        self.expiry = expiry
+        self._random = random_fn
+        self._ttl = policy.ttl.total_seconds()
+        # the remembered failures and per-name bookkeeping are bounded like the entries
+        self._bound = policy.max_entries
+        self._max_stale = policy.max_stale.total_seconds()
+        self._negative_ttl = policy.negative_ttl.total_seconds()
+        self._warn_before = expiry.warn_before.total_seconds()
+        self.entries: dict[Key, Entry[T]] = {}
+        self._reset_locked_state()
+
+    def _reset_locked_state(self) -> None:
+        self.lock = threading.Lock()
+        self.flights: dict[Key, F] = {}
+        self._flight_started: dict[Key, float] = {}
+        self._overdue: set[Key] = set()  # flights that outlasted refresh_timeout
+        self._negative: dict[Key, _Negative] = {}
+        self._backoff: dict[Key, _Backoff] = {}
+        # name -> (version, item) of the latest version subscribers know of (the item is
+        # dropped by invalidate(): the version alone still tells a change)
+        self._announced: dict[str, tuple[str, T | None]] = {}
+        self._written: dict[str, float] = {}  # name -> timer of the last write through us
+        self._warned: LRUCache[tuple[str, str], bool] = LRUCache(maxsize=4096)
+        self._subscribers: dict[str, list[Callable[..., Any]]] = {}
+
+    def after_fork(self) -> None:
+        """In a forked child: new locks, no flights inherited from threads that do not exist."""
+        subscribers = self._subscribers
+        self._reset_locked_state()
+        self._subscribers = subscribers
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def make_entry(self, item: T, now_t: float, clock_now: datetime) -> Entry[T]:
+        """An entry for ``item`` fetched at ``now_t``, with a jittered ttl."""
+        jitter = self.policy.jitter
+        ttl = self._ttl * (1.0 + jitter * (2.0 * self._random() - 1.0)) if jitter else self._ttl
+        fresh_until = now_t + ttl
+        expires_on: datetime | None = getattr(item, "expires_on", None)
+        expiry_at = INF if expires_on is None else now_t + (expires_on - clock_now).total_seconds()
+        if expiry_at > now_t:
+            fresh_until = min(fresh_until, expiry_at)  # revalidate the moment it expires
+        refresh_at = now_t + REFRESH_AHEAD_AT * ttl if self.policy.refresh_ahead else fresh_until
+        refresh_at = min(refresh_at, fresh_until)
+        stale_until = max(fresh_until, min(fresh_until + self._max_stale, expiry_at))
+        validity = assess(
+            enabled=getattr(item, "enabled", True),
+            not_before=getattr(item, "not_before", None),
+            expires_on=expires_on,
+            now=clock_now,
+            policy=self.expiry,
+        )
+        if validity in (Validity.VALID, Validity.NO_EXPIRY):
+            hit_until = min(refresh_at, expiry_at - self._warn_before)
+        else:
+            hit_until = -INF  # every read takes the checked path
+        # The monotonic timer does not follow a wall clock that jumps: a hit also stops where
+        # the object's expiry (less the warning window) is reached by the wall clock.
+        wall_until = INF if expires_on is None else expires_on.timestamp() - self._warn_before
+        return Entry(
+            item,
+            fetched_at=now_t,
+            refresh_at=refresh_at,
+            fresh_until=fresh_until,
+            stale_until=stale_until,
+            expiry_at=expiry_at,
+            hit_until=hit_until,
+            wall_until=wall_until,
+        )
+
+    def servable(self, item: Any, clock_now: datetime) -> bool:
+        """True when a strict read would return ``item`` now (enabled, inside its window)."""
+        return assess(
+            enabled=getattr(item, "enabled", True),
+            not_before=getattr(item, "not_before", None),
+            expires_on=getattr(item, "expires_on", None),
+            now=clock_now,
+            policy=self.expiry,
+        ) in (Validity.VALID, Validity.EXPIRING, Validity.NO_EXPIRY)
+
+    def plan(self, key: Key, now_t: float) -> Plan[T]:
+        """Decide how a read of ``key`` that missed the fast path proceeds."""
+        if not self.policy.enabled:
+            return Plan(Step.FETCH)
+        negative = self._negative.get(key)
+        if negative is not None:
+            if now_t < negative.until:
+                return Plan(Step.RAISE, error=negative.error)
+            self._negative.pop(key, None)
+        entry = self.entries.get(key)
+        backoff = self._backoff.get(key)
+        backing_off = backoff is not None and now_t < backoff.retry_at
+        if entry is not None and now_t < entry.fresh_until:
+            if now_t >= entry.refresh_at and not backing_off and key not in self.flights:
+                return Plan(Step.SERVE_AND_REFRESH, entry)
+            return Plan(Step.SERVE, entry)
+        if backing_off:
+            assert backoff is not None
+            if backoff.stale_ok and entry is not None and now_t < entry.stale_until:
+                return Plan(Step.SERVE_STALE, entry)
+            return Plan(Step.RAISE, error=backoff.error)
+        if entry is not None and now_t < entry.stale_until:
+            return Plan(Step.REVALIDATE, entry)
+        return Plan(Step.FETCH)
+
+    def wait_budget(self, key: Key, now_t: float, timeout: float) -> float:
+        """How long a reader past the ttl may still wait for ``key``'s running revalidation.
+
+        ``timeout`` (``refresh_timeout``) counts from when the revalidation started, not from
+        each reader's arrival: once a revalidation has outlasted it (by the timer, or because
+        a reader's wait ran out), every reader gets the last good value at once.
+        """
+        if key in self._overdue:
+            return 0.0
+        started = self._flight_started.get(key)
+        if started is None:
+            return timeout
+        return max(0.0, min(timeout, started + timeout - now_t))
+
+    def overdue(self, key: Key, flight: F) -> None:
+        """A reader's wait for ``flight`` ran out: the others need not wait any more."""
+        with self.lock:
+            if self.flights.get(key) is flight:
+                self._overdue.add(key)
+
+    def stale(self, key: Key, now_t: float) -> Entry[T] | None:
+        """The last good entry of ``key`` if it may still be served after a transient failure."""
+        entry = self.entries.get(key)
+        if entry is not None and now_t < entry.stale_until:
+            return entry
+        return None
+
+    # -- state changes (miss path, under the lock) ------------------------------------------
+
+    def store(
+        self,
+        key: Key,
+        item: T,
+        now_t: float,
+        clock_now: datetime,
+        *,
+        version: str,
+        write: bool = False,
+        started_at: float | None = None,
+    ) -> tuple[Entry[T], T | None, bool]:
+        """Cache ``item`` under ``key`` (and under its version when ``key`` is the latest).
+
+        :param write: the item was just written through this vault (always a new latest).
+        :param started_at: when the fetch that produced ``item`` was sent: a fetch sent
+            before the latest write through this vault lands as the older answer it is, and
+            the written entry stays (returned, with no announcement).
+        :returns: the entry, the latest version subscribers knew of before (None when not
+            known, or when a strict read would no longer return it), and whether they must hear
+            of a new latest version (once per version; not on the first read; never of a
+            version a strict read would refuse: that one is announced once it becomes valid).
+        """
+        entry = self.make_entry(item, now_t, clock_now)
+        servable = self.servable(item, clock_now)
+        name = key[0]
+        with self.lock:
+            previous = self.entries.get((name, None)) if key[1] is None else None
+            if (
+                key[1] is None
+                and started_at is not None
+                and previous is not None
+                and started_at <= self._written.get(name, -INF)
+            ):
+                return previous, None, False
+            if write and key[1] is None:
+                _put_bounded(self._written, name, now_t, self._bound)
+            if self.policy.enabled:
+                self.entries[key] = entry
+                if key[1] is None:
+                    self.entries[(name, version)] = entry
+                self._evict_locked()
+            self._negative.pop(key, None)
+            self._backoff.pop(key, None)
+            announce = False
+            old: T | None = None
+            if key[1] is None and servable:
+                known = self._announced.get(name)
+                if known is None or known[0] != version:
+                    _put_bounded(self._announced, name, (version, item), self._bound)
+                    announce = known is not None or write
+                    old = known[1] if known is not None else None
+        if old is not None and not self.servable(old, clock_now):
+            old = None
+        return entry, old, announce
+
+    def record_backoff(
+        self,
+        key: Key,
+        now_t: float,
+        error: BaseException,
+        *,
+        stale_ok: bool,
+        retry_after: float | None = None,
+    ) -> None:
+        """Back off this object exponentially (1, 2, 4, 8, 16 s) after a failure, or for as
+        long as the vault's ``Retry-After`` asked, when that is longer (capped). Meanwhile
+        reads raise ``error`` again without a request, or, when ``stale_ok`` (a transient
+        failure), get the last good value."""
+        with self.lock:
+            backoff = self._backoff.get(key)
+            failures = 1 if backoff is None else backoff.failures + 1
+            delay = min(2.0 ** (failures - 1), BACKOFF_CAP)
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
+            _put_bounded(
+                self._backoff, key, _Backoff(failures, now_t + delay, error, stale_ok), self._bound
+            )
+
+    def record_transient(
+        self, key: Key, now_t: float, error: BaseException, retry_after: float | None = None
+    ) -> None:
+        """A transient failure: back off, serving the last good value meanwhile."""
+        self.record_backoff(key, now_t, error, stale_ok=True, retry_after=retry_after)
+
+    def record_negative(self, key: Key, now_t: float, error: BaseException) -> None:
+        """Remember a 404/403 for ``negative_ttl`` and drop what was cached for ``key``."""
+        with self.lock:
+            self._backoff.pop(key, None)
+            dropped = self.entries.pop(key, None)
+            if key[1] is not None:
+                latest = self.entries.get((key[0], None))
+                if latest is not None and latest is dropped:
+                    del self.entries[(key[0], None)]
+            elif dropped is not None:
+                self.entries.pop((key[0], getattr(dropped.item, "version", None)), None)
+            if self.policy.enabled and self._negative_ttl > 0:
+                _put_bounded(
+                    self._negative, key, _Negative(now_t + self._negative_ttl, error), self._bound
+                )
+
+    def invalidate(self, name: str | None = None) -> None:
+        """Drop cached entries, negative answers and backoff (for one name, or all)."""
+        with self.lock:
+            if name is None:
+                self.entries.clear()
+                self._negative.clear()
+                self._backoff.clear()
+                self._announced = {n: (known[0], None) for n, known in self._announced.items()}
+                return
+            lowered = name.lower()
+            for table in (self.entries, self._negative, self._backoff):
+                for key in [k for k in table if k[0] == lowered]:
+                    del table[key]
+            known = self._announced.get(lowered)
+            if known is not None:
+                self._announced[lowered] = (known[0], None)
+
+    def expire(self, name: str) -> None:
+        """Make the next read of ``name``'s latest version revalidate (keeping what is known,
+        so a change is still reported against the previous version)."""
+        entry = self.entries.get((name.lower(), None))
+        if entry is not None:
+            entry.hit_until = entry.refresh_at = entry.fresh_until = -INF
+
+    def first_warning(self, name: str, version: str) -> bool:
+        """True the first time a near-expiry warning is due for this version."""
+        with self.lock:
+            if (name, version) in self._warned:
+                return False
+            self._warned[(name, version)] = True
+            return True
+
+    def _evict_locked(self) -> None:
+        excess = len(self.entries) - self.policy.max_entries
+        while excess > 0:
+            keys = list(self.entries)
+            sample = random.sample(keys, min(EVICTION_SAMPLE, len(keys)))
+            victim = min(sample, key=lambda k: self.entries[k].last_used)
+            del self.entries[victim]
+            excess -= 1
+
+    # -- single flight -----------------------------------------------------------------------
+
+    def join(
+        self, key: Key, factory: Callable[[], F], now_t: float
+    ) -> tuple[F | None, bool, Plan[T] | None]:
+        """The flight fetching ``key``: an existing one, or a new one this caller leads.
+
+        :returns: ``(flight, leader, None)``, or ``(None, False, plan)`` when, planned again
+            under the lock, nothing needs fetching any more: a fetch that finished since this
+            caller planned left a fresh entry, a 404/403 to remember, or a backoff.
+        """
+        with self.lock:
+            flight = self.flights.get(key)
+            if flight is not None:
+                return flight, False, None
+            plan = self.plan(key, now_t)
+            if plan.step in (Step.SERVE, Step.SERVE_STALE, Step.RAISE):
+                return None, False, plan
+            flight = factory()
+            self.flights[key] = flight
+            self._flight_started[key] = now_t
+            self._overdue.discard(key)
+            return flight, True, None
+
+    def land(self, key: Key, flight: F) -> None:
+        """Forget a finished flight."""
+        with self.lock:
+            if self.flights.get(key) is flight:
+                del self.flights[key]
+                self._flight_started.pop(key, None)
+                self._overdue.discard(key)
+
+    # -- change subscribers ----------------------------------------------------------------
+
+    def subscribe(self, name: str, callback: Callable[..., Any]) -> Callable[[], None]:
+        lowered = name.lower()
+        with self.lock:
+            self._subscribers.setdefault(lowered, []).append(callback)
+
+        def unsubscribe() -> None:
+            with self.lock:
+                callbacks = self._subscribers.get(lowered, [])
+                if callback in callbacks:
+                    callbacks.remove(callback)
+
+        return unsubscribe
+
+    def subscribers(self, name: str) -> list[Callable[..., Any]]:
+        with self.lock:
+            return list(self._subscribers.get(name, ()))
