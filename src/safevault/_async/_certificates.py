@@ -20,7 +20,7 @@ from safevault._sdk._convert_keys import (
     failed_operation,
 )
 from safevault._shell._asyncio import create_certificate
-from safevault._telemetry import Operation, Telemetry
+from safevault._telemetry import Operation
 
 __all__ = ["CertificatesMixin"]
 
@@ -81,10 +81,9 @@ class CertificatesMixin(VaultShell):
         tag_map = check_tags(tags)
         policy = certificate_policy(spec)
         with self._tel.operation("create_certificate", "certificate", name) as op:
-            with Telemetry.vault_request("create_certificate"):
-                result = await create_certificate(
-                    self._certificates, name, policy, tags=tag_map, timeout=spec.timeout
-                )
+            result = await create_certificate(
+                self._certificates, name, policy, tags=tag_map, timeout=spec.timeout
+            )
             if isinstance(result, CertificateOperation):
                 raise failed_operation(name, result)
             item = certificate_from_sdk(result)
@@ -116,11 +115,10 @@ class CertificatesMixin(VaultShell):
 
     async def _read_certificate(self, op: Operation, name: str, version: str | None) -> Certificate:
         async def fetch() -> Certificate:
-            with Telemetry.vault_request("get_certificate"):
-                if version is None:
-                    found = await self._certificates.get_certificate(name)
-                else:
-                    found = await self._certificates.get_certificate_version(name, version)
+            if version is None:
+                found = await self._certificates.get_certificate(name)
+            else:
+                found = await self._certificates.get_certificate_version(name, version)
             return certificate_from_sdk(found)
 
         certificate: Certificate = await self._read(
@@ -156,8 +154,7 @@ class CertificatesMixin(VaultShell):
         name, version = certificate.name, certificate.version
 
         async def fetch() -> Secret:
-            with Telemetry.vault_request("get_secret"):
-                secret = await self._secrets.get_secret(name, version)
+            secret = await self._secrets.get_secret(name, version)
             return secret_from_sdk(secret)
 
         item, _ = await self._resolve(

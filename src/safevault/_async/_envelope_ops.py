@@ -168,10 +168,9 @@ class EncryptionMixin(KeysMixin):
             op.set("safevault.object.version", ref.version)
             client = await self._unwrapper(op, ref)
             try:
-                with Telemetry.vault_request("unwrap_key"):
-                    unwrapped = await client.unwrap_key(
-                        KeyWrapAlgorithm(envelope.wrap_algorithm), envelope.wrapped_key
-                    )
+                unwrapped = await client.unwrap_key(
+                    KeyWrapAlgorithm(envelope.wrap_algorithm), envelope.wrapped_key
+                )
             except HttpResponseError as error:
                 if error.status_code in (400, 404):
                     raise DecryptionError(

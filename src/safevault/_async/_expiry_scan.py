@@ -14,7 +14,6 @@ from safevault._async._shell import VaultShell
 from safevault._core._arguments import check_duration
 from safevault._core._validity import notice_status
 from safevault._model._rotation import ExpiryNotice
-from safevault._telemetry import Telemetry
 from safevault.errors import InvalidArgumentError
 
 Kind = Literal["secret", "key", "certificate"]
@@ -49,23 +48,20 @@ async def scan_expiring(
 ) -> list[ExpiryNotice]:
     notices: list[ExpiryNotice] = []
     if "secret" in kinds:
-        with Telemetry.vault_request("list_secrets"):
-            async for sprops in secrets.list_properties_of_secrets():
-                notice = _notice("secret", sprops, now, within)
-                if notice is not None:
-                    notices.append(notice)
+        async for sprops in secrets.list_properties_of_secrets():
+            notice = _notice("secret", sprops, now, within)
+            if notice is not None:
+                notices.append(notice)
     if "key" in kinds:
-        with Telemetry.vault_request("list_keys"):
-            async for kprops in keys.list_properties_of_keys():
-                notice = _notice("key", kprops, now, within)
-                if notice is not None:
-                    notices.append(notice)
+        async for kprops in keys.list_properties_of_keys():
+            notice = _notice("key", kprops, now, within)
+            if notice is not None:
+                notices.append(notice)
     if "certificate" in kinds:
-        with Telemetry.vault_request("list_certificates"):
-            async for cprops in certificates.list_properties_of_certificates():
-                notice = _notice("certificate", cprops, now, within)
-                if notice is not None:
-                    notices.append(notice)
+        async for cprops in certificates.list_properties_of_certificates():
+            notice = _notice("certificate", cprops, now, within)
+            if notice is not None:
+                notices.append(notice)
     order = {"expired": 0, "not_yet_valid": 1, "expiring": 2, "no_expiry": 3}
     notices.sort(key=lambda n: (order[n.status], n.expires_on or now, n.kind, n.name))
     return notices

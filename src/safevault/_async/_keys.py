@@ -21,7 +21,7 @@ from safevault._core._validity import resolve_create_window
 from safevault._model._key_rotation import KeyRotation
 from safevault._model._keys import Key
 from safevault._sdk._convert_keys import key_from_sdk, rotation_from_policy, rotation_to_policy
-from safevault._telemetry import Operation, Telemetry
+from safevault._telemetry import Operation
 from safevault.errors import InvalidArgumentError
 
 __all__ = ["KeysMixin"]
@@ -99,18 +99,16 @@ class KeysMixin(VaultShell):
         rotation.check_first_version(None if expires_on is None else expires_on - now)
         policy = rotation_to_policy(rotation)
         with self._tel.operation("create_key", "key", name) as op:
-            with Telemetry.vault_request("create_key"):
-                created = await self._keys.create_key(
-                    name,
-                    kty,
-                    size=size,
-                    curve=curve,
-                    not_before=not_before,
-                    expires_on=expires_on,
-                    tags=tag_map,
-                )
-            with Telemetry.vault_request("update_key_rotation_policy"):
-                await self._keys.update_key_rotation_policy(name, policy)
+            created = await self._keys.create_key(
+                name,
+                kty,
+                size=size,
+                curve=curve,
+                not_before=not_before,
+                expires_on=expires_on,
+                tags=tag_map,
+            )
+            await self._keys.update_key_rotation_policy(name, policy)
             return await self._stored_key(op, name, created)
 
     async def get_key(self, name: str, *, version: str | None = None) -> Key:
@@ -144,8 +142,7 @@ class KeysMixin(VaultShell):
 
     def _key_fetch(self, name: str, version: str | None) -> Any:
         async def fetch() -> Key:
-            with Telemetry.vault_request("get_key"):
-                key = await self._keys.get_key(name, version)
+            key = await self._keys.get_key(name, version)
             return key_from_sdk(key)
 
         return fetch
@@ -169,8 +166,7 @@ class KeysMixin(VaultShell):
         """
         check_name(name, "key")
         with self._tel.operation("rotate_key", "key", name) as op:
-            with Telemetry.vault_request("rotate_key"):
-                rotated = await self._keys.rotate_key(name)
+            rotated = await self._keys.rotate_key(name)
             return await self._stored_key(op, name, rotated)
 
     async def set_key_rotation(self, name: str, rotation: KeyRotation) -> KeyRotation:
@@ -189,10 +185,7 @@ class KeysMixin(VaultShell):
             raise InvalidArgumentError("rotation must be a safevault.KeyRotation.")
         rotation.check_against(self._expiry)
         with self._tel.operation("set_key_rotation", "key", name):
-            with Telemetry.vault_request("update_key_rotation_policy"):
-                stored = await self._keys.update_key_rotation_policy(
-                    name, rotation_to_policy(rotation)
-                )
+            stored = await self._keys.update_key_rotation_policy(name, rotation_to_policy(rotation))
             return rotation_from_policy(stored) or rotation
 
     async def get_key_rotation(self, name: str) -> KeyRotation | None:
@@ -204,6 +197,5 @@ class KeysMixin(VaultShell):
         """
         check_name(name, "key")
         with self._tel.operation("get_key_rotation", "key", name):
-            with Telemetry.vault_request("get_key_rotation_policy"):
-                policy = await self._keys.get_key_rotation_policy(name)
+            policy = await self._keys.get_key_rotation_policy(name)
             return rotation_from_policy(policy)

@@ -238,8 +238,7 @@ class RotationMixin(RotationStoreMixin):
             return "abandoned"
         with run.span("resume") as span:
             try:
-                with Telemetry.vault_request("get_secret"):
-                    pending = await self._secrets.get_secret(staging_name(name), claim.version)
+                pending = await self._secrets.get_secret(staging_name(name), claim.version)
             except Exception as error:
                 if not is_disabled_answer(error):
                     raise
@@ -355,15 +354,14 @@ class RotationMixin(RotationStoreMixin):
                 previous=current.version if current is not None else None,
                 revoke_after=now + grace,
             )
-            with Telemetry.vault_request("set_secret"):
-                stored = await self._secrets.set_secret(
-                    name,
-                    value,
-                    expires_on=expiry,
-                    not_before=not_before,
-                    content_type=current.content_type if current is not None else None,
-                    tags=tags,
-                )
+            stored = await self._secrets.set_secret(
+                name,
+                value,
+                expires_on=expiry,
+                not_before=not_before,
+                content_type=current.content_type if current is not None else None,
+                tags=tags,
+            )
             new = secret_from_sdk(stored)
             run.record("promote", "ok")
         await self._close_claim(name, claim, Stage.PROMOTED)
@@ -381,8 +379,7 @@ class RotationMixin(RotationStoreMixin):
         with run.span("revoke") as span:
             try:
                 try:
-                    with Telemetry.vault_request("get_secret"):
-                        old = await self._secrets.get_secret(name, promoted.previous)
+                    old = await self._secrets.get_secret(name, promoted.previous)
                 except Exception as error:
                     if not is_disabled_answer(error):
                         raise
@@ -398,14 +395,11 @@ class RotationMixin(RotationStoreMixin):
                     name=name,
                     step="revoke",
                 ) from error
-            with Telemetry.vault_request("update_secret_properties"):
-                if old is not None:
-                    await self._secrets.update_secret_properties(
-                        name, promoted.previous, enabled=False
-                    )
-                tags = dict(current.tags)
-                tags[TAG_REVOKED] = self._clock().isoformat()
-                await self._secrets.update_secret_properties(name, current.version, tags=tags)
+            if old is not None:
+                await self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
+            tags = dict(current.tags)
+            tags[TAG_REVOKED] = self._clock().isoformat()
+            await self._secrets.update_secret_properties(name, current.version, tags=tags)
             run.record("revoke", "ok", f"revoked version {promoted.previous}")
             return promoted.previous
 

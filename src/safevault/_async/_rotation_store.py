@@ -12,7 +12,6 @@ from safevault._async._shell import VaultShell
 from safevault._core._rotation import STAGING_LIFETIME, Claim, Stage, claim_of, staging_name
 from safevault._model._secret import Secret
 from safevault._sdk._convert import secret_from_sdk
-from safevault._telemetry import Telemetry
 
 __all__ = ["RotationStoreMixin"]
 
@@ -24,14 +23,13 @@ class RotationStoreMixin(VaultShell):
         lifetime = STAGING_LIFETIME
         if self._expiry.max_lifetime is not None:
             lifetime = min(lifetime, self._expiry.max_lifetime)
-        with Telemetry.vault_request("set_secret"):
-            return await self._secrets.set_secret(
-                staging_name(name),
-                value,
-                expires_on=self._clock() + lifetime,
-                content_type="application/x-safevault-pending",
-                tags=tags,
-            )
+        return await self._secrets.set_secret(
+            staging_name(name),
+            value,
+            expires_on=self._clock() + lifetime,
+            content_type="application/x-safevault-pending",
+            tags=tags,
+        )
 
     def _claim_of(self, stored: KeyVaultSecret, name: str) -> Claim:
         claim = claim_of(stored.properties, name)
@@ -40,8 +38,7 @@ class RotationStoreMixin(VaultShell):
 
     async def _rotation_current(self, name: str) -> Secret | None:
         try:
-            with Telemetry.vault_request("get_secret"):
-                secret = await self._secrets.get_secret(name)
+            secret = await self._secrets.get_secret(name)
         except ResourceNotFoundError:
             return None
         return secret_from_sdk(secret)
@@ -50,12 +47,9 @@ class RotationStoreMixin(VaultShell):
         """The enabled staging versions of ``name``, newest first."""
         found = []
         try:
-            with Telemetry.vault_request("get_secret_properties"):
-                async for props in self._secrets.list_properties_of_secret_versions(
-                    staging_name(name)
-                ):
-                    if props.enabled:
-                        found.append(props)
+            async for props in self._secrets.list_properties_of_secret_versions(staging_name(name)):
+                if props.enabled:
+                    found.append(props)
         except ResourceNotFoundError:
             return []
         found.sort(key=lambda p: (p.created_on, p.updated_on), reverse=True)
@@ -74,20 +68,17 @@ class RotationStoreMixin(VaultShell):
         return (live[0] if live else None), live
 
     async def _mark(self, name: str, claim: Claim, stage: Stage) -> Claim:
-        with Telemetry.vault_request("update_secret_properties"):
-            props = await self._secrets.update_secret_properties(
-                staging_name(name), claim.version, tags=claim.tags(name, stage=stage)
-            )
+        props = await self._secrets.update_secret_properties(
+            staging_name(name), claim.version, tags=claim.tags(name, stage=stage)
+        )
         marked = claim_of(props, name)
         assert marked is not None
         return marked
 
     async def _close_claim(self, name: str, claim: Claim, stage: Stage) -> None:
-        with Telemetry.vault_request("update_secret_properties"):
-            await self._secrets.update_secret_properties(
-                staging_name(name), claim.version, enabled=False, tags=claim.tags(name, stage=stage)
-            )
+        await self._secrets.update_secret_properties(
+            staging_name(name), claim.version, enabled=False, tags=claim.tags(name, stage=stage)
+        )
 
     async def _disable_staging(self, name: str, version: str) -> None:
-        with Telemetry.vault_request("update_secret_properties"):
-            await self._secrets.update_secret_properties(staging_name(name), version, enabled=False)
+        await self._secrets.update_secret_properties(staging_name(name), version, enabled=False)

@@ -21,7 +21,7 @@ from safevault._model._secret import Secret
 from safevault._model._validity import Validity
 from safevault._sdk._convert import secret_from_sdk
 from safevault._shell._asyncio import run_all, settle
-from safevault._telemetry import Operation, Telemetry
+from safevault._telemetry import Operation
 from safevault.errors import InvalidArgumentError, ValidityError
 
 __all__ = ["SecretsMixin"]
@@ -65,8 +65,7 @@ class SecretsMixin(VaultShell):
         self, op: Operation, name: str, version: str | None, refuse: bool = True
     ) -> Secret:
         async def fetch() -> Secret:
-            with Telemetry.vault_request("get_secret"):
-                secret = await self._secrets.get_secret(name, version)
+            secret = await self._secrets.get_secret(name, version)
             return secret_from_sdk(secret)
 
         secret: Secret = await self._read(
@@ -95,8 +94,7 @@ class SecretsMixin(VaultShell):
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidArgumentError("limit must be a positive integer.")
         with self._tel.operation("get_secret_versions", "secret", name) as op:
-            with Telemetry.vault_request("list_secret_versions"):
-                listing = [p async for p in self._secrets.list_properties_of_secret_versions(name)]
+            listing = [p async for p in self._secrets.list_properties_of_secret_versions(name)]
             listing.sort(
                 key=lambda p: (p.created_on or _EPOCH, p.updated_on or _EPOCH), reverse=True
             )
@@ -185,16 +183,15 @@ class SecretsMixin(VaultShell):
             not_before=not_before,
         )
         with self._tel.operation("set_secret", "secret", name) as op:
-            with Telemetry.vault_request("set_secret"):
-                secret = await self._secrets.set_secret(
-                    name,
-                    value,
-                    enabled=enabled,
-                    not_before=not_before,
-                    expires_on=expires_on,
-                    content_type=content_type,
-                    tags=tag_map,
-                )
+            secret = await self._secrets.set_secret(
+                name,
+                value,
+                enabled=enabled,
+                not_before=not_before,
+                expires_on=expires_on,
+                content_type=content_type,
+                tags=tag_map,
+            )
             item = secret_from_sdk(secret)
             op.set_item(item)
             await self._remember_write(self._secret_cache, name, item)

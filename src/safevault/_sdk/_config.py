@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from safevault._sdk._redact import RedactionPolicy
+from safevault._sdk._requests import RequestTelemetryPolicy
 from safevault.errors import InvalidArgumentError, VaultConfigurationError
 
 __all__ = ["VaultLocation", "check_client_keywords", "client_options", "locate_vault"]
@@ -278,7 +280,8 @@ def check_client_keywords(given: Iterable[str], own: Iterable[str]) -> None:
 
 
 def client_options(client_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """The keyword arguments passed to every SDK client: the caller's, over safe defaults.
+    """The keyword arguments passed to every SDK client: the caller's, over safe defaults,
+    with safevault's outermost pipeline policies (redaction, request telemetry) first.
 
     :raises InvalidArgumentError: ``logging_enable=True`` (azure-core's network trace logs
         request and response bodies, i.e. secret values, and the Authorization header).
@@ -292,4 +295,9 @@ def client_options(client_kwargs: Mapping[str, Any]) -> dict[str, Any]:
     options = dict(RETRY_DEFAULTS)
     options.update(client_kwargs)
     options.pop("logging_enable", None)
+    given = options.get("per_call_policies") or []
+    if not isinstance(given, (list, tuple)):
+        given = [given]
+    # outermost: once a call's retries are over, time it, and strip its body and token
+    options["per_call_policies"] = [RedactionPolicy(), RequestTelemetryPolicy(), *given]
     return options

@@ -104,11 +104,3 @@ def _redact_exception(error: BaseException | None) -> None:
             getattr(link, name, None)
             for name in ("inner_exception", "exc_value", "__cause__", "__context__")
         )
-
-
-def with_redaction(options: dict[str, Any]) -> None:
-    """Put :class:`RedactionPolicy` first among ``options``' ``per_call_policies`` (outermost)."""
-    given = options.get("per_call_policies") or []
-    if not isinstance(given, (list, tuple)):
-        given = [given]
-    options["per_call_policies"] = [RedactionPolicy(), *given]

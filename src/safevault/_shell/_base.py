@@ -25,7 +25,6 @@ from safevault._sdk._config import (
     locate_vault,
 )
 from safevault._sdk._failures import is_disabled_answer
-from safevault._sdk._redact import with_redaction
 from safevault._telemetry import Operation, Telemetry, watch_expiry
 from safevault.errors import DisabledError, InvalidArgumentError
 
@@ -123,7 +122,6 @@ class VaultBase(Generic[F]):
             time.time if clock is None else lambda: self._clock().timestamp()
         )
         options = client_options(client_kwargs)
-        with_redaction(options)  # no request body or token left on an error
         self._retry_options = {k: options.pop(k) for k in RETRY_DEFAULTS if k in options}
         self._client_options = options
         self._refresh_timeout = cache.refresh_timeout.total_seconds()

@@ -21,7 +21,7 @@ from safevault._sdk._convert_keys import (
 )
 from safevault._shell._threads import create_certificate
 from safevault._sync._shell import VaultShell
-from safevault._telemetry import Operation, Telemetry
+from safevault._telemetry import Operation
 
 __all__ = ["CertificatesMixin"]
 
@@ -82,10 +82,9 @@ class CertificatesMixin(VaultShell):
         tag_map = check_tags(tags)
         policy = certificate_policy(spec)
         with self._tel.operation("create_certificate", "certificate", name) as op:
-            with Telemetry.vault_request("create_certificate"):
-                result = create_certificate(
-                    self._certificates, name, policy, tags=tag_map, timeout=spec.timeout
-                )
+            result = create_certificate(
+                self._certificates, name, policy, tags=tag_map, timeout=spec.timeout
+            )
             if isinstance(result, CertificateOperation):
                 raise failed_operation(name, result)
             item = certificate_from_sdk(result)
@@ -117,11 +116,10 @@ class CertificatesMixin(VaultShell):
 
     def _read_certificate(self, op: Operation, name: str, version: str | None) -> Certificate:
         def fetch() -> Certificate:
-            with Telemetry.vault_request("get_certificate"):
-                if version is None:
-                    found = self._certificates.get_certificate(name)
-                else:
-                    found = self._certificates.get_certificate_version(name, version)
+            if version is None:
+                found = self._certificates.get_certificate(name)
+            else:
+                found = self._certificates.get_certificate_version(name, version)
             return certificate_from_sdk(found)
 
         certificate: Certificate = self._read(
@@ -157,8 +155,7 @@ class CertificatesMixin(VaultShell):
         name, version = certificate.name, certificate.version
 
         def fetch() -> Secret:
-            with Telemetry.vault_request("get_secret"):
-                secret = self._secrets.get_secret(name, version)
+            secret = self._secrets.get_secret(name, version)
             return secret_from_sdk(secret)
 
         item, _ = self._resolve(

@@ -235,8 +235,7 @@ class RotationMixin(RotationStoreMixin):
             return "abandoned"
         with run.span("resume") as span:
             try:
-                with Telemetry.vault_request("get_secret"):
-                    pending = self._secrets.get_secret(staging_name(name), claim.version)
+                pending = self._secrets.get_secret(staging_name(name), claim.version)
             except Exception as error:
                 if not is_disabled_answer(error):
                     raise
@@ -352,15 +351,14 @@ class RotationMixin(RotationStoreMixin):
                 previous=current.version if current is not None else None,
                 revoke_after=now + grace,
             )
-            with Telemetry.vault_request("set_secret"):
-                stored = self._secrets.set_secret(
-                    name,
-                    value,
-                    expires_on=expiry,
-                    not_before=not_before,
-                    content_type=current.content_type if current is not None else None,
-                    tags=tags,
-                )
+            stored = self._secrets.set_secret(
+                name,
+                value,
+                expires_on=expiry,
+                not_before=not_before,
+                content_type=current.content_type if current is not None else None,
+                tags=tags,
+            )
             new = secret_from_sdk(stored)
             run.record("promote", "ok")
         self._close_claim(name, claim, Stage.PROMOTED)
@@ -378,8 +376,7 @@ class RotationMixin(RotationStoreMixin):
         with run.span("revoke") as span:
             try:
                 try:
-                    with Telemetry.vault_request("get_secret"):
-                        old = self._secrets.get_secret(name, promoted.previous)
+                    old = self._secrets.get_secret(name, promoted.previous)
                 except Exception as error:
                     if not is_disabled_answer(error):
                         raise
@@ -395,12 +392,11 @@ class RotationMixin(RotationStoreMixin):
                     name=name,
                     step="revoke",
                 ) from error
-            with Telemetry.vault_request("update_secret_properties"):
-                if old is not None:
-                    self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
-                tags = dict(current.tags)
-                tags[TAG_REVOKED] = self._clock().isoformat()
-                self._secrets.update_secret_properties(name, current.version, tags=tags)
+            if old is not None:
+                self._secrets.update_secret_properties(name, promoted.previous, enabled=False)
+            tags = dict(current.tags)
+            tags[TAG_REVOKED] = self._clock().isoformat()
+            self._secrets.update_secret_properties(name, current.version, tags=tags)
             run.record("revoke", "ok", f"revoked version {promoted.previous}")
             return promoted.previous
 

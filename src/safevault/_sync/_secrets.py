@@ -22,7 +22,7 @@ from safevault._model._validity import Validity
 from safevault._sdk._convert import secret_from_sdk
 from safevault._shell._threads import run_all, settle
 from safevault._sync._shell import VaultShell
-from safevault._telemetry import Operation, Telemetry
+from safevault._telemetry import Operation
 from safevault.errors import InvalidArgumentError, ValidityError
 
 __all__ = ["SecretsMixin"]
@@ -66,8 +66,7 @@ class SecretsMixin(VaultShell):
         self, op: Operation, name: str, version: str | None, refuse: bool = True
     ) -> Secret:
         def fetch() -> Secret:
-            with Telemetry.vault_request("get_secret"):
-                secret = self._secrets.get_secret(name, version)
+            secret = self._secrets.get_secret(name, version)
             return secret_from_sdk(secret)
 
         secret: Secret = self._read(self._secret_cache, "secret", name, version, fetch, op, refuse)
@@ -94,8 +93,7 @@ class SecretsMixin(VaultShell):
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidArgumentError("limit must be a positive integer.")
         with self._tel.operation("get_secret_versions", "secret", name) as op:
-            with Telemetry.vault_request("list_secret_versions"):
-                listing = [p for p in self._secrets.list_properties_of_secret_versions(name)]
+            listing = [p for p in self._secrets.list_properties_of_secret_versions(name)]
             listing.sort(
                 key=lambda p: (p.created_on or _EPOCH, p.updated_on or _EPOCH), reverse=True
             )
@@ -184,16 +182,15 @@ class SecretsMixin(VaultShell):
             not_before=not_before,
         )
         with self._tel.operation("set_secret", "secret", name) as op:
-            with Telemetry.vault_request("set_secret"):
-                secret = self._secrets.set_secret(
-                    name,
-                    value,
-                    enabled=enabled,
-                    not_before=not_before,
-                    expires_on=expires_on,
-                    content_type=content_type,
-                    tags=tag_map,
-                )
+            secret = self._secrets.set_secret(
+                name,
+                value,
+                enabled=enabled,
+                not_before=not_before,
+                expires_on=expires_on,
+                content_type=content_type,
+                tags=tag_map,
+            )
             item = secret_from_sdk(secret)
             op.set_item(item)
             self._remember_write(self._secret_cache, name, item)

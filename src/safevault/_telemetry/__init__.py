@@ -10,7 +10,6 @@ level and swallowed.
 from __future__ import annotations
 
 import logging
-import time
 import weakref
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -24,7 +23,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from safevault._version import __version__
 
-__all__ = ["Operation", "Telemetry", "error_type"]
+__all__ = ["Operation", "Telemetry", "error_type", "record_request"]
 
 _LOG = logging.getLogger("safevault")
 TRACER = trace.get_tracer("safevault", __version__)
@@ -175,34 +174,6 @@ class Operation:
         self.end(exc)
 
 
-class _VaultRequest:
-    """Context manager timing one vault request (outcome ``ok`` or the error type)."""
-
-    __slots__ = ("_operation", "_start")
-
-    def __init__(self, operation: str) -> None:
-        self._operation = operation
-        self._start = 0.0
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        outcome = "ok" if exc is None else error_type(exc)
-        try:
-            REQUEST_DURATION.record(
-                time.perf_counter() - self._start,
-                {"operation": self._operation, "outcome": outcome},
-            )
-        except Exception:
-            _LOG.debug("telemetry: histogram failed", exc_info=True)
-
-
 class Telemetry:
     """Telemetry for one vault: its host goes on every span.
 
@@ -305,10 +276,14 @@ class Telemetry:
         except Exception:
             _LOG.debug("telemetry: counter failed", exc_info=True)
 
-    @staticmethod
-    def vault_request(operation: str) -> _VaultRequest:
-        """Time one request to the vault into ``safevault.vault.request.duration``."""
-        return _VaultRequest(operation)
+
+def record_request(operation: str, outcome: str, seconds: float) -> None:
+    """One request to the vault into ``safevault.vault.request.duration`` (the pipeline
+    policy in ``safevault._sdk._requests`` calls this for every request)."""
+    try:
+        REQUEST_DURATION.record(seconds, {"operation": operation, "outcome": outcome})
+    except Exception:
+        _LOG.debug("telemetry: histogram failed", exc_info=True)
 
 
 # -- the time-to-expiry gauge --------------------------------------------------------------
