@@ -9,20 +9,21 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from safevault._async._rotation_store import RotationStoreMixin
 from safevault._core._arguments import check_duration, check_name, check_secret_value, check_when
 from safevault._core._rotation import (
     TAG_REVOKED,
+    Action,
     Claim,
     Patience,
     Stage,
     Verdict,
     claim_tags,
     contest,
+    decide,
     default_grace,
-    is_old_enough,
     promoted_tags,
     read_promoted,
     staging_name,
@@ -141,41 +142,29 @@ class RotationMixin(RotationStoreMixin):
     ) -> RotationResult:
         current = await self._rotation_current(name)
         revoked = await self._revoke_if_due(run, name, rotator, current)
-        claim, live = await self._rotation_claim(name)
-        if (
-            claim is not None
-            and current is not None
-            and read_promoted(current.tags).rotation_id == claim.rotation_id
-        ):
-            # An earlier run promoted but did not close its claim: close it before anything.
-            await self._close_claim(name, claim, Stage.PROMOTED)
-            run.record("resume", "ok", "closed a claim that was already promoted")
+        found, live = await self._rotation_claim(name)
+        decision = decide(current, found, now=self._clock(), if_older_than=if_older_than)
+        if decision.abandon is not None:
+            await self._close_claim(name, decision.abandon, Stage.ABANDONED)
+            run.record("abandon", "ok", "the secret changed since the pending value was stored")
+        if decision.action is Action.CLOSE_PROMOTED:
+            assert decision.claim is not None
+            await self._close_claim(name, decision.claim, Stage.PROMOTED)
+            run.record("resume", "ok", decision.detail)
             return self._result(run, current, None, revoked, rotated=False)
-        if current is not None:
-            promoted = read_promoted(current.tags)
-            if promoted.revoke_pending(self._clock()):
-                run.record(
-                    "wait_for_revoke", "skipped", f"previous revoke due {promoted.revoke_after}"
-                )
-                return self._result(run, current, None, revoked, rotated=False)
-        resumed: tuple[Claim, str] | None = None
-        if claim is not None:
-            outcome = await self._resume_or_abandon(run, name, claim, current, live)
-            if outcome == "closed":
-                return self._result(run, current, None, revoked, rotated=False)
-            if isinstance(outcome, tuple):
-                resumed = outcome
-        if resumed is None:
-            if current is not None and not is_old_enough(
-                current.created_on, if_older_than, self._clock()
-            ):
-                run.record("check_age", "skipped", "current version is younger than if_older_than")
-                return self._result(run, current, None, revoked, rotated=False)
+        if decision.action is Action.WAIT_FOR_REVOKE:
+            run.record("wait_for_revoke", "skipped", decision.detail)
+            return self._result(run, current, None, revoked, rotated=False)
+        if decision.action is Action.SKIP_YOUNG:
+            run.record("check_age", "skipped", decision.detail)
+            return self._result(run, current, None, revoked, rotated=False)
+        if decision.action is Action.RESUME:
+            assert decision.claim is not None
+            claim, value = await self._resume(run, name, decision.claim, live, decision.detail)
+        else:
             value = await self._step_generate(run, rotator, current)
             base = current.version if current is not None else None
             claim = await self._step_store_pending(run, name, value, base)
-        else:
-            claim, value = resumed
         await self._step_check(run, name, claim, current, before="apply")
         await self._step_call(run, "apply", rotator.apply, value, current)
         claim = await self._mark(name, claim, Stage.APPLIED)
@@ -222,20 +211,10 @@ class RotationMixin(RotationStoreMixin):
             run.record("store_pending", "ok")
             return self._claim_of(stored, name)
 
-    async def _resume_or_abandon(
-        self, run: _Run, name: str, claim: Claim, current: Secret | None, live: list[Claim]
-    ) -> tuple[Claim, str] | Literal["closed", "abandoned"]:
-        """Take over a live claim (returning it and its value), or close it."""
-        current_version = current.version if current is not None else None
-        if current is not None and read_promoted(current.tags).rotation_id == claim.rotation_id:
-            # An earlier run promoted but did not close its claim: close it now.
-            await self._close_claim(name, claim, Stage.PROMOTED)
-            run.record("resume", "ok", "closed a claim that was already promoted")
-            return "closed"
-        if claim.base != current_version:
-            await self._close_claim(name, claim, Stage.ABANDONED)
-            run.record("abandon", "ok", "the secret changed since the pending value was stored")
-            return "abandoned"
+    async def _resume(
+        self, run: _Run, name: str, claim: Claim, live: list[Claim], detail: str | None
+    ) -> tuple[Claim, str]:
+        """Take over a live claim: re-store its value under this run, disable its copies."""
         with run.span("resume") as span:
             try:
                 pending = await self._secrets.get_secret(staging_name(name), claim.version)
@@ -259,7 +238,7 @@ class RotationMixin(RotationStoreMixin):
             for other in live:  # every enabled copy of the value this run takes over
                 if other.rotation_id == claim.rotation_id:
                     await self._disable_staging(name, other.version)
-            run.record("resume", "ok", f"resumed a {claim.stage.value} rotation")
+            run.record("resume", "ok", detail)
             return self._claim_of(stored, name), value
 
     async def _step_check(

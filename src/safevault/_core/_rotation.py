@@ -22,15 +22,19 @@ from enum import Enum
 from typing import Any
 
 from safevault._model._policy import CachePolicy
+from safevault._model._secret import Secret
 
 __all__ = [
+    "Action",
     "Claim",
+    "Decision",
     "Patience",
     "PromotedTags",
     "Stage",
     "Verdict",
     "claim_of",
     "contest",
+    "decide",
     "default_grace",
     "read_promoted",
     "staging_name",
@@ -289,3 +293,64 @@ def verify_problem(result: Any) -> str | None:
         f"verify returned a {type(result).__name__}; return None or True when the new value "
         "works, raise or return False when it does not"
     )
+
+
+# -- what a call does, from what it read ------------------------------------------------------
+
+
+class Action(str, Enum):
+    """What a ``rotate_secret`` call does once a due revoke is done."""
+
+    CLOSE_PROMOTED = "close_promoted"  # an earlier run promoted but did not close its claim
+    WAIT_FOR_REVOKE = "wait_for_revoke"  # the previous value's revoke is not due yet
+    RESUME = "resume"  # take over the pending value of an earlier run
+    SKIP_YOUNG = "skip_young"  # the current version is younger than if_older_than
+    GENERATE = "generate"  # rotate afresh
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The action, the claim it is about, and a claim to close as abandoned first."""
+
+    action: Action
+    claim: Claim | None = None
+    abandon: Claim | None = None
+    detail: str | None = None
+
+
+def decide(
+    current: Secret | None,
+    claim: Claim | None,
+    *,
+    now: datetime,
+    if_older_than: timedelta | None,
+) -> Decision:
+    """Decide a rotation call from the secret's current version and the newest live claim.
+
+    In order: a claim the current version already records as promoted is closed (nothing
+    else); a previous value whose revoke is not due yet blocks a new rotation; a claim on the
+    current version is resumed; a claim on another version (the secret changed since) is
+    abandoned, and the call goes on as if there were none; then the age check, then a fresh
+    rotation.
+    """
+    promoted = read_promoted(current.tags) if current is not None else None
+    if claim is not None and promoted is not None and promoted.rotation_id == claim.rotation_id:
+        return Decision(
+            Action.CLOSE_PROMOTED, claim, detail="closed a claim that was already promoted"
+        )
+    if promoted is not None and promoted.revoke_pending(now):
+        return Decision(
+            Action.WAIT_FOR_REVOKE, detail=f"previous revoke due {promoted.revoke_after}"
+        )
+    abandon = None
+    if claim is not None:
+        if claim.base == (current.version if current is not None else None):
+            return Decision(Action.RESUME, claim, detail=f"resumed a {claim.stage.value} rotation")
+        abandon = claim
+    if current is not None and not is_old_enough(current.created_on, if_older_than, now):
+        return Decision(
+            Action.SKIP_YOUNG,
+            abandon=abandon,
+            detail="current version is younger than if_older_than",
+        )
+    return Decision(Action.GENERATE, abandon=abandon)
