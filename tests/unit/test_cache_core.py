@@ -61,10 +61,10 @@ def test_plan_steps():
     assert c.plan(key, 10).step is Step.SERVE
     assert c.plan(key, 85).step is Step.SERVE_AND_REFRESH
     assert c.plan(key, 150).step is Step.REVALIDATE
-    c.record_transient(key, 150, RuntimeError("x"))
+    c.record_backoff(key, 150, RuntimeError("x"), stale_ok=True)
     assert c.plan(key, 150.5).step is Step.SERVE_STALE
     assert c.plan(key, 151.5).step is Step.REVALIDATE
-    c.record_transient(key, 151.5, RuntimeError("x"))
+    c.record_backoff(key, 151.5, RuntimeError("x"), stale_ok=True)
     assert c.plan(key, 153).step is Step.SERVE_STALE  # second failure: 2 s
     assert c.plan(key, 153.6).step is Step.REVALIDATE
     assert c.plan(key, 5000).step is Step.FETCH  # past max_stale
@@ -74,7 +74,7 @@ def test_backoff_caps_at_16_seconds():
     c = core()
     key = ("n", None)
     for _ in range(10):
-        c.record_transient(key, 0.0, RuntimeError())
+        c.record_backoff(key, 0.0, RuntimeError(), stale_ok=True)
     assert c.plan(key, 15.9).step is Step.RAISE
     assert c.plan(key, 16.1).step is Step.FETCH
 
@@ -123,27 +123,47 @@ def test_disabled_cache_always_fetches():
 
 def test_single_flight_bookkeeping():
     c = core()
-    flight, leader, _ = c.join(("n", None), object, 0.0)
-    again, second, _ = c.join(("n", None), object, 0.0)
-    assert leader and not second and again is flight
-    c.land(("n", None), flight)
-    second_flight, lead_again, _ = c.join(("n", None), object, 0.0)
-    assert lead_again
-    c.land(("n", None), second_flight)
-    c.store(("n", None), Item(), 10.0, NOW, version="v1")
-    none, lead, plan = c.join(("n", None), object, 20.0)  # stored since the caller planned
-    assert none is None and not lead and plan.entry is c.entries[("n", None)]
-    c.record_negative(("gone", None), 20.0, KeyError("gone"))
-    none, lead, plan = c.join(("gone", None), object, 21.0)  # failed since the caller planned
-    assert none is None and not lead and isinstance(plan.error, KeyError)
-    assert c.join(("n", None), object, 95.0)[1]  # past 80% of the ttl: lead a refresh
+    key = ("n", None)
+    first = c.read(key, 0.0, object, 5.0)
+    again = c.read(key, 0.0, object, 5.0)
+    assert first.step is again.step is Step.FETCH
+    assert first.lead and not again.lead and again.flight is first.flight
+    c.land(key, first.flight)
+    second = c.read(key, 0.0, object, 5.0)
+    assert second.lead and second.flight is not first.flight
+    entry, _, _ = c.land_item(key, second.flight, Item(), 10.0, NOW, started_at=0.0)
+    assert key not in c.flights
+    served = c.read(key, 20.0, object, 5.0)  # the fetch landed: a fresh entry, no flight
+    assert served.step is Step.SERVE and served.entry is entry and served.flight is None
+    gone = ("gone", None)
+    failed = c.read(gone, 20.0, object, 5.0)
+    c.land_failure(
+        gone, failed.flight, KeyError("gone"), 20.0, negative=True, stale_ok=False, retry_after=None
+    )
+    remembered = c.read(gone, 21.0, object, 5.0)
+    assert remembered.step is Step.RAISE and isinstance(remembered.error, KeyError)
+    refresh = c.read(key, 95.0, object, 5.0)  # past 80% of the ttl: lead a refresh
+    assert refresh.step is Step.SERVE_AND_REFRESH and refresh.lead
+
+
+def test_a_revalidation_waits_only_what_is_left_of_refresh_timeout():
+    c = core()
+    key = ("n", None)
+    c.store(key, Item(), 0.0, NOW, version="v1")
+    first = c.read(key, 150.0, object, 5.0)  # past the ttl: revalidate, leading the fetch
+    assert first.step is Step.REVALIDATE and first.lead and first.wait == 5.0
+    later = c.read(key, 153.0, object, 5.0)
+    assert not later.lead and later.flight is first.flight and later.wait == 2.0
+    assert c.read(key, 156.0, object, 5.0).wait == 0.0  # outlasted: serve stale at once
+    c.overdue(key, first.flight)  # a reader's wait ran out, whatever the timer says
+    assert c.read(key, 150.5, object, 5.0).wait == 0.0
 
 
 def test_after_fork_keeps_entries_and_subscribers():
     c = core()
     c.store(("n", None), Item(), 0, NOW, version="v1")
     unsubscribe = c.subscribe("N", print)
-    c.join(("x", None), object, 0.0)
+    c.read(("x", None), 0.0, object, 5.0)
     c.after_fork()
     assert ("n", None) in c.entries and c.flights == {}
     assert c.subscribers("n") == [print]
@@ -168,9 +188,9 @@ def test_a_fetch_sent_before_a_write_does_not_undo_it():
 def test_retry_after_lengthens_the_backoff():
     c = core()
     key = ("n", None)
-    c.record_transient(key, 0.0, RuntimeError(), retry_after=7.0)
+    c.record_backoff(key, 0.0, RuntimeError(), stale_ok=True, retry_after=7.0)
     assert c.plan(key, 6.9).step is Step.RAISE
     assert c.plan(key, 7.1).step is Step.FETCH
-    c.record_transient(key, 10.0, RuntimeError(), retry_after=3600.0)
+    c.record_backoff(key, 10.0, RuntimeError(), stale_ok=True, retry_after=3600.0)
     assert c.plan(key, 69.0).step is Step.RAISE
     assert c.plan(key, 70.5).step is Step.FETCH

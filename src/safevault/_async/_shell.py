@@ -15,7 +15,7 @@ from azure.keyvault.certificates.aio import CertificateClient
 from azure.keyvault.keys.aio import KeyClient
 from azure.keyvault.secrets.aio import SecretClient
 
-from safevault._core._cache import INF, CacheCore, Key, Plan, Step
+from safevault._core._cache import INF, CacheCore, Key, Read, Step
 from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._sdk._credential import AsyncScopedCredential
 from safevault._sdk._failures import Failure, classify, fresh, retry_after_of, scrub
@@ -186,60 +186,41 @@ class VaultShell(VaultBase[Flight[Any]]):
         kind: str,
         name: str,
     ) -> tuple[Any, str]:
-        """Find ``key``'s item: cached, revalidated, fetched or stale; and how."""
-        now = self._timer()
-        plan = core.plan(key, now)
-        step = plan.step
-        if step in (Step.SERVE, Step.SERVE_STALE, Step.RAISE):
-            return self._planned(op, plan)
-        if step is Step.SERVE_AND_REFRESH:
-            assert plan.entry is not None
-            self._refresh_in_background(core, key, fetch, kind, name)
-            return plan.entry.item, "hit"
-        if step is Step.REVALIDATE:
-            flight = self._refresh_in_background(core, key, fetch, kind, name)
-            budget = core.wait_budget(key, self._timer(), self._refresh_timeout)
-            if not await flight.wait(budget):
+        """Find ``key``'s item: cached, revalidated, fetched or stale; and how.
+
+        The cache decides (:meth:`CacheCore.read`); this only carries the decision out.
+        """
+        read = core.read(key, self._timer(), Flight, self._refresh_timeout)
+        if read.step in (Step.SERVE, Step.SERVE_STALE, Step.RAISE):
+            return self._planned(op, read)
+        flight = read.flight
+        assert flight is not None
+        if read.lead and read.step is Step.FETCH:
+            self._background.lead(flight, self._fly, core, key, fetch, flight, kind, name)
+        elif read.lead:
+            self._background.spawn(flight, self._refresh, core, key, fetch, flight, kind, name)
+        if read.step is Step.SERVE_AND_REFRESH:
+            assert read.entry is not None
+            return read.entry.item, "hit"
+        if read.step is Step.REVALIDATE:
+            if not await flight.wait(read.wait):
                 core.overdue(key, flight)  # nobody else waits for this revalidation
-                entry = core.stale(key, self._timer())
-                if entry is not None:
-                    return self._stale(op, entry, self._timer()), "stale"
+                if self._servable_stale(read.entry):
+                    return self._stale(op, read.entry), "stale"
                 await flight.wait(None)
             result = "refresh"
         else:
-            joined, leader, replanned = core.join(key, Flight, self._timer())
-            if replanned is not None:
-                return self._planned(op, replanned)
-            assert joined is not None
-            flight = joined
-            if leader:
-                self._background.lead(flight, self._fly, core, key, fetch, flight, kind, name)
             await flight.wait(None)
             result = "miss"
         error = flight.error
         if error is None:
             return flight.value, result
-        if classify(error) is Failure.TRANSIENT:
-            entry = core.stale(key, self._timer())
-            if entry is not None:
-                return self._stale(op, entry, self._timer()), "stale"
+        if classify(error) is Failure.TRANSIENT and self._servable_stale(read.entry):
+            return self._stale(op, read.entry), "stale"
         raise fresh(error)
 
-    def _refresh_in_background(
-        self, core: CacheCore[Any, Flight[Any]], key: Key, fetch: Fetch, kind: str, name: str
-    ) -> Flight[Any]:
-        flight, leader, replanned = core.join(key, Flight, self._timer())
-        if replanned is not None:
-            done: Flight[Any] = Flight()
-            if replanned.entry is not None:
-                done.resolve(replanned.entry.item)
-            elif replanned.error is not None:
-                done.reject(replanned.error)
-            return done
-        assert flight is not None
-        if leader:
-            self._background.spawn(flight, self._refresh, core, key, fetch, flight, kind, name)
-        return flight
+    def _servable_stale(self, entry: Any) -> bool:
+        return entry is not None and self._timer() < entry.stale_until
 
     async def _refresh(
         self,
@@ -275,45 +256,41 @@ class VaultShell(VaultBase[Flight[Any]]):
         except Exception as error:
             mapped = scrub(self._map_error(error, kind, name, key[1]))
             failure = classify(error)
-            if failure is Failure.NEGATIVE:
-                core.record_negative(key, self._timer(), mapped)
-            else:
-                core.record_backoff(
-                    key,
-                    self._timer(),
-                    mapped,
-                    stale_ok=failure is Failure.TRANSIENT,
-                    retry_after=retry_after_of(error),
-                )
-            core.land(key, flight)
+            core.land_failure(
+                key,
+                flight,
+                mapped,
+                self._timer(),
+                negative=failure is Failure.NEGATIVE,
+                stale_ok=failure is Failure.TRANSIENT,
+                retry_after=retry_after_of(error),
+            )
             flight.reject(mapped)
             return
         except BaseException:  # cancelled (the vault closed): release the waiters, propagate
             core.land(key, flight)
             flight.reject(interrupted())
             raise
-        entry, old, announce = core.store(
-            key, item, self._timer(), self._clock(), version=item.version, started_at=started
+        entry, old, announce = core.land_item(
+            key, flight, item, self._timer(), self._clock(), started
         )
-        core.land(key, flight)
         flight.resolve(entry.item)
         if announce:
             await self._notify(core, key[0], old, item)
 
-    def _planned(self, op: Operation, plan: Plan[Any]) -> tuple[Any, str]:
-        """The outcome of a plan that needs no fetch."""
-        if plan.step is Step.RAISE:
-            assert plan.error is not None
-            raise fresh(plan.error)
-        assert plan.entry is not None
-        if plan.step is Step.SERVE_STALE:
-            return self._stale(op, plan.entry, self._timer()), "stale"
-        return plan.entry.item, "hit"
+    def _planned(self, op: Operation, read: Read[Any, Any]) -> tuple[Any, str]:
+        """The outcome of a read that needs no fetch."""
+        if read.step is Step.RAISE:
+            assert read.error is not None
+            raise fresh(read.error)
+        assert read.entry is not None
+        if read.step is Step.SERVE_STALE:
+            return self._stale(op, read.entry), "stale"
+        return read.entry.item, "hit"
 
-    def _stale(self, op: Operation, entry: Any, now: float) -> Any:
-        op.event(
-            "safevault.stale_served", {"safevault.stale.age_s": max(0.0, now - entry.fetched_at)}
-        )
+    def _stale(self, op: Operation, entry: Any) -> Any:
+        age = max(0.0, self._timer() - entry.fetched_at)
+        op.event("safevault.stale_served", {"safevault.stale.age_s": age})
         return entry.item
 
     async def _notify(

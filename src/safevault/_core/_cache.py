@@ -30,7 +30,7 @@ from safevault._core._validity import assess
 from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._model._validity import Validity
 
-__all__ = ["CacheCore", "Entry", "Step"]
+__all__ = ["CacheCore", "Entry", "Plan", "Read", "Step"]
 
 INF = float("inf")
 REFRESH_AHEAD_AT = 0.8
@@ -113,6 +113,26 @@ class Plan(Generic[T]):
     step: Step
     entry: Entry[T] | None = None
     error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class Read(Generic[T, F]):
+    """How a read that missed the hit path proceeds: one decision the shell carries out.
+
+    :ivar step: what to do (:class:`Step`).
+    :ivar entry: the entry to serve, or, for ``REVALIDATE``, the last good one to fall back on.
+    :ivar error: the remembered error to raise (``RAISE``).
+    :ivar flight: the fetch to wait for (``SERVE_AND_REFRESH``, ``REVALIDATE``, ``FETCH``).
+    :ivar lead: this reader starts that fetch.
+    :ivar wait: ``REVALIDATE``: how long this reader may still wait before the fallback.
+    """
+
+    step: Step
+    entry: Entry[T] | None = None
+    error: BaseException | None = None
+    flight: F | None = None
+    lead: bool = False
+    wait: float = 0.0
 
 
 V = TypeVar("V")
@@ -268,13 +288,6 @@ class CacheCore(Generic[T, F]):
             if self.flights.get(key) is flight:
                 self._overdue.add(key)
 
-    def stale(self, key: Key, now_t: float) -> Entry[T] | None:
-        """The last good entry of ``key`` if it may still be served after a transient failure."""
-        entry = self.entries.get(key)
-        if entry is not None and now_t < entry.stale_until:
-            return entry
-        return None
-
     # -- state changes (miss path, under the lock) ------------------------------------------
 
     def store(
@@ -355,12 +368,6 @@ class CacheCore(Generic[T, F]):
                 self._backoff, key, _Backoff(failures, now_t + delay, error, stale_ok), self._bound
             )
 
-    def record_transient(
-        self, key: Key, now_t: float, error: BaseException, retry_after: float | None = None
-    ) -> None:
-        """A transient failure: back off, serving the last good value meanwhile."""
-        self.record_backoff(key, now_t, error, stale_ok=True, retry_after=retry_after)
-
     def record_negative(self, key: Key, now_t: float, error: BaseException) -> None:
         """Remember a 404/403 for ``negative_ttl`` and drop what was cached for ``key``."""
         with self.lock:
@@ -418,29 +425,62 @@ class CacheCore(Generic[T, F]):
             del self.entries[victim]
             excess -= 1
 
-    # -- single flight -----------------------------------------------------------------------
+    # -- the read decision ---------------------------------------------------------------------
 
-    def join(
-        self, key: Key, factory: Callable[[], F], now_t: float
-    ) -> tuple[F | None, bool, Plan[T] | None]:
-        """The flight fetching ``key``: an existing one, or a new one this caller leads.
+    def read(self, key: Key, now_t: float, factory: Callable[[], F], timeout: float) -> Read[T, F]:
+        """Decide, under the lock, how a read of ``key`` that missed the hit path proceeds.
 
-        :returns: ``(flight, leader, None)``, or ``(None, False, plan)`` when, planned again
-            under the lock, nothing needs fetching any more: a fetch that finished since this
-            caller planned left a fresh entry, a 404/403 to remember, or a backoff.
+        Plans the read and joins (or starts) the flight fetching ``key`` in one step, so no
+        fetch can land between the two. ``timeout`` is ``refresh_timeout``.
         """
         with self.lock:
-            flight = self.flights.get(key)
-            if flight is not None:
-                return flight, False, None
             plan = self.plan(key, now_t)
             if plan.step in (Step.SERVE, Step.SERVE_STALE, Step.RAISE):
-                return None, False, plan
-            flight = factory()
-            self.flights[key] = flight
-            self._flight_started[key] = now_t
-            self._overdue.discard(key)
-            return flight, True, None
+                return Read(plan.step, plan.entry, plan.error)
+            flight = self.flights.get(key)
+            lead = flight is None
+            if flight is None:
+                flight = self._start_locked(key, factory, now_t)
+            wait = self.wait_budget(key, now_t, timeout) if plan.step is Step.REVALIDATE else 0.0
+            return Read(plan.step, plan.entry, None, flight, lead, wait)
+
+    def land_item(
+        self, key: Key, flight: F, item: T, now_t: float, clock_now: datetime, started_at: float
+    ) -> tuple[Entry[T], T | None, bool]:
+        """A fetch of ``key`` returned ``item``: store it (see :meth:`store`), forget the flight."""
+        stored = self.store(
+            key, item, now_t, clock_now, version=getattr(item, "version", ""), started_at=started_at
+        )
+        self.land(key, flight)
+        return stored
+
+    def land_failure(
+        self,
+        key: Key,
+        flight: F,
+        error: BaseException,
+        now_t: float,
+        *,
+        negative: bool,
+        stale_ok: bool,
+        retry_after: float | None,
+    ) -> None:
+        """A fetch of ``key`` failed: remember a 404/403 (``negative``) or back off, forget
+        the flight."""
+        if negative:
+            self.record_negative(key, now_t, error)
+        else:
+            self.record_backoff(key, now_t, error, stale_ok=stale_ok, retry_after=retry_after)
+        self.land(key, flight)
+
+    # -- single flight -----------------------------------------------------------------------
+
+    def _start_locked(self, key: Key, factory: Callable[[], F], now_t: float) -> F:
+        flight = factory()
+        self.flights[key] = flight
+        self._flight_started[key] = now_t
+        self._overdue.discard(key)
+        return flight
 
     def land(self, key: Key, flight: F) -> None:
         """Forget a finished flight."""
