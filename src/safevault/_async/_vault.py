@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from safevault._async._cache_control import CacheControlMixin
 from safevault._async._certificates import CertificatesMixin
 from safevault._async._envelope_ops import EncryptionMixin
 from safevault._async._expiry_scan import ExpiryScanMixin
@@ -11,7 +12,14 @@ from safevault._async._secrets import SecretsMixin
 __all__ = ["Vault"]
 
 
-class Vault(SecretsMixin, RotationMixin, EncryptionMixin, CertificatesMixin, ExpiryScanMixin):
+class Vault(
+    SecretsMixin,
+    RotationMixin,
+    EncryptionMixin,
+    CertificatesMixin,
+    ExpiryScanMixin,
+    CacheControlMixin,
+):
     """One Key Vault, safe by default: cached, version-aware, expiry-enforcing, traced.
 
     :param str vault_url: ``https://<name>.vault.azure.net`` (or a sovereign cloud's suffix).

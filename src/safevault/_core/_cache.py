@@ -47,6 +47,7 @@ class Entry(Generic[T]):
     """One cached object version and the instants (timer seconds) that govern it."""
 
     __slots__ = (
+        "__weakref__",  # telemetry keeps per-entry data in a weak mapping
         "expiry_at",
         "fetched_at",
         "fresh_until",
@@ -54,7 +55,6 @@ class Entry(Generic[T]):
         "item",
         "last_used",
         "refresh_at",
-        "span_attributes",
         "stale_until",
         "wall_until",
     )
@@ -80,7 +80,6 @@ class Entry(Generic[T]):
         self.hit_until = hit_until
         self.wall_until = wall_until  # wall-clock seconds (the clock's) the hit path also obeys
         self.last_used = fetched_at
-        self.span_attributes: dict[str, Any] | None = None  # a hit span's, made on first use
 
 
 class Step(Enum):

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from safevault._core._cache import CacheCore
+from safevault._core._kinds import KINDS
 from safevault._core._validity import assess, refusal
 from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._model._secret import Secret
@@ -126,9 +127,14 @@ class VaultBase(Generic[F]):
         self._client_options = options
         self._refresh_timeout = cache.refresh_timeout.total_seconds()
         self._tel = Telemetry(self._location.host)
-        self._secret_cache: CacheCore[Secret, F] = CacheCore(cache, expiry)
-        self._key_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
-        self._certificate_cache: CacheCore[Any, F] = CacheCore(cache, expiry)
+        # one cache per kind of object (the table in _core/_kinds); the shells' hot paths
+        # reach theirs through an attribute
+        self._caches: dict[str, CacheCore[Any, F]] = {
+            kind: CacheCore(cache, expiry) for kind in KINDS
+        }
+        self._secret_cache: CacheCore[Secret, F] = self._caches["secret"]
+        self._key_cache: CacheCore[Any, F] = self._caches["key"]
+        self._certificate_cache: CacheCore[Any, F] = self._caches["certificate"]
         self._forced_reads: dict[str, float] = {}  # call_with_secret: name -> timer
         watch_expiry(self)
 
@@ -155,11 +161,7 @@ class VaultBase(Generic[F]):
     def _expiry_observations(self) -> Iterator[tuple[float, dict[str, str]]]:
         """(seconds to expiry, attributes) of each cached latest version with an expiry."""
         now = self._clock()
-        for kind, core in (
-            ("secret", self._secret_cache),
-            ("key", self._key_cache),
-            ("certificate", self._certificate_cache),
-        ):
+        for kind, core in self._caches.items():
             for (_, version), entry in list(core.entries.items()):
                 expires_on = getattr(entry.item, "expires_on", None)
                 if version is not None or expires_on is None:
@@ -174,7 +176,7 @@ class VaultBase(Generic[F]):
                 )
 
     def _after_fork(self) -> None:
-        for core in (self._secret_cache, self._key_cache, self._certificate_cache):
+        for core in self._caches.values():
             core.after_fork()
 
     # -- decisions applied by both shells -------------------------------------------------

@@ -247,31 +247,6 @@ class SecretsMixin(VaultShell):
         fresh: Secret = self.get_secret(name)
         return fresh if fresh.version != secret.version else None
 
-    # -- cache control --------------------------------------------------------------------
-
-    def invalidate(self, name: str | None = None) -> None:
-        """Drop cached entries (of one name, or all), negative answers and backoff."""
-        if name is not None:
-            check_name(name)
-        with self._tel.operation("invalidate", "secret", name):
-            self._secret_cache.invalidate(name)
-
-    def on_change(
-        self, name: str, callback: Callable[[Secret | None, Secret], Any]
-    ) -> Callable[[], None]:
-        """Call ``callback(old, new)`` once per new latest version the cache learns of.
-
-        Callbacks run outside any lock ; one that raises is
-        logged and does not affect reads.
-
-        :returns: a function that unsubscribes.
-        """
-        check_name(name)
-        if not callable(callback):
-            raise InvalidArgumentError("callback must be callable as callback(old, new).")
-        with self._tel.operation("on_change", "secret", name):
-            return self._secret_cache.subscribe(name, callback)
-
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from safevault._sync._cache_control import CacheControlMixin
 from safevault._sync._certificates import CertificatesMixin
 from safevault._sync._envelope_ops import EncryptionMixin
 from safevault._sync._expiry_scan import ExpiryScanMixin
@@ -12,7 +13,14 @@ from safevault._sync._secrets import SecretsMixin
 __all__ = ["Vault"]
 
 
-class Vault(SecretsMixin, RotationMixin, EncryptionMixin, CertificatesMixin, ExpiryScanMixin):
+class Vault(
+    SecretsMixin,
+    RotationMixin,
+    EncryptionMixin,
+    CertificatesMixin,
+    ExpiryScanMixin,
+    CacheControlMixin,
+):
     """One Key Vault, safe by default: cached, version-aware, expiry-enforcing, traced.
 
     :param str vault_url: ``https://<name>.vault.azure.net`` (or a sovereign cloud's suffix).

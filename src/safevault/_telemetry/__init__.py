@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
@@ -23,7 +23,15 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from safevault._version import __version__
 
-__all__ = ["Operation", "Telemetry", "error_type", "record_request"]
+__all__ = [
+    "ExpiryObserved",
+    "Operation",
+    "Telemetry",
+    "error_type",
+    "record_request",
+    "unwatch_expiry",
+    "watch_expiry",
+]
 
 _LOG = logging.getLogger("safevault")
 TRACER = trace.get_tracer("safevault", __version__)
@@ -47,6 +55,9 @@ EXPIRING_READS = METER.create_counter(
 ROTATION_RUNS = METER.create_counter(
     "safevault.rotation.runs", unit="{run}", description="rotate_secret calls by outcome."
 )
+
+# a hit span's attributes, built on the first hit of each cache entry (and gone with it)
+_HIT_ATTRIBUTES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 _RESULT_ATTRS: Mapping[str, Mapping[str, str]] = {
     r: {"result": r} for r in ("hit", "miss", "stale", "refresh")
@@ -207,14 +218,14 @@ class Telemetry:
             CACHE_REQUESTS.add(1, _HIT)
             if not _tracing_configured():
                 return  # the API's no-op tracer: a span nobody can see, not worth 0.3 us
-            attrs = entry.span_attributes
+            attrs = _HIT_ATTRIBUTES.get(entry)
             if attrs is None:
                 item = entry.item
                 attrs = self._base(kind, item.name)
                 attrs.update(item_attributes(item))
                 attrs["safevault.cache.result"] = "hit"
                 attrs["safevault.validity"] = "valid" if item.expires_on else "no_expiry"
-                entry.span_attributes = attrs
+                _HIT_ATTRIBUTES[entry] = attrs
             # given at the start, the attributes are copied once, without the span's lock
             TRACER.start_span(_SPAN_NAMES.get(method) or span_name(method), attributes=attrs).end()
         except Exception:
@@ -288,21 +299,27 @@ def record_request(operation: str, outcome: str, seconds: float) -> None:
 
 # -- the time-to-expiry gauge --------------------------------------------------------------
 
-_WATCHED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+class ExpiryObserved(Protocol):
+    """What the time-to-expiry gauge reads from a vault."""
+
+    def _expiry_observations(self) -> Iterable[tuple[float, dict[str, str]]]:
+        """(seconds to expiry, attributes) of each cached latest version with an expiry."""
+        ...
 
 
-def watch_expiry(vault: Any) -> None:
-    """Report ``vault``'s cached objects on the ``safevault.object.time_to_expiry`` gauge.
+_WATCHED: weakref.WeakSet[ExpiryObserved] = weakref.WeakSet()
 
-    ``vault`` must offer ``_expiry_observations() -> Iterable[tuple[float, dict]]``.
-    """
+
+def watch_expiry(vault: ExpiryObserved) -> None:
+    """Report ``vault``'s cached objects on the ``safevault.object.time_to_expiry`` gauge."""
     try:
         _WATCHED.add(vault)
     except TypeError:  # pragma: no cover - not weak-referenceable
         _LOG.debug("telemetry: cannot watch %r", type(vault).__name__)
 
 
-def unwatch_expiry(vault: Any) -> None:
+def unwatch_expiry(vault: ExpiryObserved) -> None:
     """Stop reporting a (closed) vault on the time-to-expiry gauge."""
     _WATCHED.discard(vault)
 
