@@ -92,11 +92,19 @@ _ERROR_CLASS = {
 }
 
 
+# the templates by method and collection (the path's first segment), for a short search
+_BY_COLLECTION: dict[tuple[str, str], list[tuple[re.Pattern[str], str]]] = {}
+for _verb, _template, _name in _OPERATIONS:
+    _collection = _template.pattern.split("/")[1].lower()
+    _BY_COLLECTION.setdefault((_verb, _collection), []).append((_template, _name))
+
+
 def operation_of(method: str, url: str) -> str:
     """The Key Vault operation a request is: ``get_secret``, ``unwrap_key`` ... (``other``)."""
     path = urlsplit(url).path
-    for verb, template, name in _OPERATIONS:
-        if verb == method.upper() and template.match(path):
+    collection = path.split("/", 2)[1].lower() if path.count("/") else ""
+    for template, name in _BY_COLLECTION.get((method.upper(), collection), ()):
+        if template.match(path):
             return name
     return "other"
 
