@@ -12,9 +12,8 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
-
 from safevault.testing import FakeVault
+from transports import AsyncWrapping, Wrapping
 
 WAIT = 30.0  # real seconds: a bound on hand-offs between threads, never reached when all is well
 
@@ -50,9 +49,9 @@ class Gate:
         assert self.arrived.wait(WAIT), "the gated request never reached the vault"
 
 
-class GatedTransport(HttpTransport):  # type: ignore[type-arg]
+class GatedTransport(Wrapping):
     def __init__(self, fake: FakeVault, gate: Gate) -> None:
-        self._inner = fake.transport
+        super().__init__(fake.transport)
         self._gate = gate
 
     def send(self, request: Any, **kwargs: Any) -> Any:
@@ -65,25 +64,10 @@ class GatedTransport(HttpTransport):  # type: ignore[type-arg]
             return response
         return self._inner.send(request, **kwargs)
 
-    def open(self) -> None:
-        return None
 
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> GatedTransport:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-    def sleep(self, duration: float) -> None:
-        self._inner.sleep(duration)
-
-
-class AsyncGatedTransport(AsyncHttpTransport):  # type: ignore[type-arg]
+class AsyncGatedTransport(AsyncWrapping):
     def __init__(self, fake: FakeVault, gate: Gate) -> None:
-        self._inner = fake.async_transport
+        super().__init__(fake.async_transport)
         self._gate = gate
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
@@ -98,21 +82,6 @@ class AsyncGatedTransport(AsyncHttpTransport):  # type: ignore[type-arg]
             self._gate.answered.set()
             return response
         return await self._inner.send(request, **kwargs)
-
-    async def open(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def __aenter__(self) -> AsyncGatedTransport:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        return None
-
-    async def sleep(self, duration: float) -> None:
-        await self._inner.sleep(duration)
 
 
 def gated_options(fake: FakeVault, gate: Gate, flavor: str) -> dict[str, Any]:

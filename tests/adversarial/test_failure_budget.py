@@ -24,12 +24,12 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
     ServiceRequestError,
 )
-from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from adversarial._profile import rounds
 from safevault import CachePolicy
 from safevault.testing import FakeVault
 from support import gets
+from transports import AsyncWrapping, Wrapping
 
 NAME = "budget-secret"
 NAMES = rounds(ci=800, full=3000)  # missing names read once each
@@ -83,11 +83,11 @@ def test_a_rejection_past_the_ttl_never_serves_the_stale_value(
     assert gets(fake, NAME) <= 1 + 2 * 8
 
 
-class _GarbageRetryAfter(HttpTransport):  # type: ignore[type-arg]
+class _GarbageRetryAfter(Wrapping):
     """FakeVault's answers, with a ``Retry-After`` header no parser can read on every 503."""
 
     def __init__(self, fake: FakeVault, header: str) -> None:
-        self._inner = fake.transport
+        super().__init__(fake.transport)
         self._header = header
 
     def send(self, request: Any, **kwargs: Any) -> Any:
@@ -96,25 +96,10 @@ class _GarbageRetryAfter(HttpTransport):  # type: ignore[type-arg]
             response.headers["Retry-After"] = self._header
         return response
 
-    def open(self) -> None:
-        return None
 
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> _GarbageRetryAfter:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-    def sleep(self, duration: float) -> None:
-        self._inner.sleep(duration)
-
-
-class _AsyncGarbageRetryAfter(AsyncHttpTransport):  # type: ignore[type-arg]
+class _AsyncGarbageRetryAfter(AsyncWrapping):
     def __init__(self, fake: FakeVault, header: str) -> None:
-        self._inner = fake.async_transport
+        super().__init__(fake.async_transport)
         self._header = header
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
@@ -122,21 +107,6 @@ class _AsyncGarbageRetryAfter(AsyncHttpTransport):  # type: ignore[type-arg]
         if response.status_code == 503:
             response.headers["Retry-After"] = self._header
         return response
-
-    async def open(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def __aenter__(self) -> _AsyncGarbageRetryAfter:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        return None
-
-    async def sleep(self, duration: float) -> None:
-        await self._inner.sleep(duration)
 
 
 @pytest.mark.parametrize("header", ["soon", "-5", "nan", "inf", "1e400", "Tue, 99 Foo 2026"])

@@ -16,7 +16,6 @@ import pytest
 import urllib3.util
 import yarl
 from azure.core.exceptions import ServiceRequestError
-from azure.core.pipeline.transport import HttpTransport
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ import safevault.aio
 from adversarial._profile import examples
 from safevault import VaultConfigurationError
 from safevault.testing import FakeVault
+from transports import Wrapping
 
 KEY_VAULT_SUFFIXES = (".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net")
 
@@ -65,27 +65,16 @@ BYPASSES = [
 ]
 
 
-class Recorder(HttpTransport):  # type: ignore[type-arg]
+class Recorder(Wrapping):
     """A transport that records what it was asked to send, then fails the request."""
 
     def __init__(self) -> None:
+        super().__init__(None)
         self.sent: list[tuple[str, str | None]] = []
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         self.sent.append((request.url, request.headers.get("Authorization")))
         raise ServiceRequestError("recorded, not sent")
-
-    def open(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> Recorder:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
 
 
 @pytest.mark.parametrize("allow_any_host", [False, True])

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from azure.core.pipeline.transport import HttpTransport
 
 from adversarial._profile import rounds
 from safevault import RotationConflictError, RotationError, Rotator, Secret
 from safevault.testing import FakeVault
+from transports import Wrapping
 from vault._rotation_support import (
     INITIAL,
     NAME,
@@ -190,12 +190,12 @@ def test_overlapping_runs_exactly_one_promotes(runs: int) -> None:
                 loop.stop()
 
 
-class _RunInsideTransport(HttpTransport):  # type: ignore[type-arg]
+class _RunInsideTransport(Wrapping):
     """FakeVault's transport that runs ``hook`` once, right before the first request whose
     path starts with ``prefix``: another process acting at the worst moment."""
 
     def __init__(self, fake: FakeVault, prefix: str, hook: Callable[[], Any]) -> None:
-        self._inner = fake.transport
+        super().__init__(fake.transport)
         self._prefix = prefix
         self._hook: Callable[[], Any] | None = hook
 
@@ -210,21 +210,6 @@ class _RunInsideTransport(HttpTransport):  # type: ignore[type-arg]
             hook, self._hook = self._hook, None
             hook()
         return self._inner.send(request, **kwargs)
-
-    def open(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> _RunInsideTransport:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-    def sleep(self, duration: float) -> None:
-        self._inner.sleep(duration)
 
 
 def test_a_resume_overtaken_by_another_resume_is_a_conflict_not_a_raw_403() -> None:
