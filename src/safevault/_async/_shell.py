@@ -15,7 +15,7 @@ from azure.keyvault.certificates.aio import CertificateClient
 from azure.keyvault.keys.aio import KeyClient
 from azure.keyvault.secrets.aio import SecretClient
 
-from safevault._core._cache import INF, CacheCore, Key, Read, Step
+from safevault._core._cache import CacheCore, Key, Read, Step
 from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._sdk._credential import AsyncScopedCredential
 from safevault._sdk._failures import Failure, classify, fresh, retry_after_of, scrub
@@ -159,8 +159,9 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> Any:
         """The hit path: the cached item when it may be served without a check, else None.
 
-        One dict read, one timer read and comparison (and, for an object with an expiry, one
-        wall-clock read: the monotonic timer does not see the wall clock jump), no lock.
+        One dict read, one timer read and comparison, one wall-clock read and comparison (the
+        monotonic timer does not see the wall clock jump; an entry without expiry compares
+        against infinity), no lock.
         """
         try:
             entry = core.entries.get((name.lower(), version))
@@ -169,7 +170,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         if entry is None:
             return None
         now = self._timer()
-        if now >= entry.hit_until or (entry.wall_until < INF and self._wall() >= entry.wall_until):
+        if now >= entry.hit_until or self._wall() >= entry.wall_until:
             return None
         entry.last_used = now
         self._tel.hit(method, kind, entry)

@@ -16,7 +16,7 @@ from azure.keyvault.certificates import CertificateClient
 from azure.keyvault.keys import KeyClient
 from azure.keyvault.secrets import SecretClient
 
-from safevault._core._cache import INF, CacheCore, Key, Read, Step
+from safevault._core._cache import CacheCore, Key, Read, Step
 from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._sdk._credential import ScopedCredential
 from safevault._sdk._failures import Failure, classify, fresh, retry_after_of, scrub
@@ -158,8 +158,9 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> Any:
         """The hit path: the cached item when it may be served without a check, else None.
 
-        One dict read, one timer read and comparison (and, for an object with an expiry, one
-        wall-clock read: the monotonic timer does not see the wall clock jump), no lock.
+        One dict read, one timer read and comparison, one wall-clock read and comparison (the
+        monotonic timer does not see the wall clock jump; an entry without expiry compares
+        against infinity), no lock.
         """
         try:
             entry = core.entries.get((name.lower(), version))
@@ -168,7 +169,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         if entry is None:
             return None
         now = self._timer()
-        if now >= entry.hit_until or (entry.wall_until < INF and self._wall() >= entry.wall_until):
+        if now >= entry.hit_until or self._wall() >= entry.wall_until:
             return None
         entry.last_used = now
         self._tel.hit(method, kind, entry)
