@@ -189,6 +189,13 @@ def _texts_of(obj: Any, depth: int, seen: set[int]) -> Iterator[str]:
             for key, value in attrs.items():
                 yield key
                 yield from _texts_of(value, depth + 1, seen)
+        # slotted objects (Secret, Key, Certificate, cache entries) have no __dict__
+        for cls in type(obj).__mro__:
+            slots = cls.__dict__.get("__slots__", ())
+            for slot in (slots,) if isinstance(slots, str) else slots:
+                if slot not in ("__dict__", "__weakref__") and hasattr(obj, slot):
+                    yield slot
+                    yield from _texts_of(getattr(obj, slot), depth + 1, seen)
 
 
 def _span_texts(spans: Any) -> Iterator[tuple[str, str]]:

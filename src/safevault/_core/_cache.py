@@ -17,6 +17,7 @@ a plain dict with sampled (approximate) LRU eviction; cachetools serves the boun
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,11 +44,32 @@ T = TypeVar("T")
 F = TypeVar("F")
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _pack_request_id(text: str | None) -> str | int | None:
+    """A client request id as it is kept on an entry: a UUID in its canonical lower-case
+    text as the 128-bit number (44 bytes instead of 85), anything else as it is."""
+    if text is None or _CANONICAL_UUID.fullmatch(text) is None:
+        return text
+    return int(text.replace("-", ""), 16)  # the exact round trip: canonical text only
+
+
+def _unpack_request_id(number: int) -> str:
+    digits = f"{number:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
 class Entry(Generic[T]):
-    """One cached object version and the instants (timer seconds) that govern it."""
+    """One cached object version and the instants (timer seconds) that govern it.
+
+    Memory matters here (one per cached version): slots only, and the client request id kept
+    as a number when it is a UUID (read back only for the records of hits).
+    """
 
     __slots__ = (
-        "__weakref__",  # telemetry keeps per-entry data in a weak mapping
+        "_correlation",
+        "audit",
         "expiry_at",
         "fetched_at",
         "fresh_until",
@@ -80,6 +102,18 @@ class Entry(Generic[T]):
         self.hit_until = hit_until
         self.wall_until = wall_until  # wall-clock seconds (the clock's) the hit path also obeys
         self.last_used = fetched_at
+        self._correlation: str | int | None = None  # see correlation
+        self.audit: Any = None  # telemetry's record of this entry's hits, built on first use
+
+    @property
+    def correlation(self) -> str | None:
+        """The client request id of the fetch that produced ``item`` (None when not known)."""
+        packed = self._correlation
+        return _unpack_request_id(packed) if isinstance(packed, int) else packed
+
+    @correlation.setter
+    def correlation(self, value: str | None) -> None:
+        self._correlation = _pack_request_id(value)
 
 
 class Step(Enum):
@@ -138,6 +172,11 @@ V = TypeVar("V")
 K = TypeVar("K")
 
 
+def _version_of(known: object) -> str:
+    """The version an ``_announced`` value stands for (an item, or a version's text)."""
+    return known if isinstance(known, str) else getattr(known, "version", "")
+
+
 def _put_bounded(table: dict[K, V], key: K, value: V, bound: int) -> None:
     """``table[key] = value`` as the newest entry; the oldest go beyond ``bound`` entries."""
     table.pop(key, None)
@@ -180,9 +219,9 @@ class CacheCore(Generic[T, F]):
         self._overdue: set[Key] = set()  # flights that outlasted refresh_timeout
         self._negative: dict[Key, _Negative] = {}
         self._backoff: dict[Key, _Backoff] = {}
-        # name -> (version, item) of the latest version subscribers know of (the item is
-        # dropped by invalidate(): the version alone still tells a change)
-        self._announced: dict[str, tuple[str, T | None]] = {}
+        # name -> the latest version subscribers know of: the item (whose version it is), or,
+        # once invalidate() dropped the item, its version (which still tells a change)
+        self._announced: dict[str, T | str] = {}
         self._written: dict[str, float] = {}  # name -> timer of the last write through us
         self._warned: LRUCache[tuple[str, str], bool] = LRUCache(maxsize=4096)
         self._subscribers: dict[str, list[Callable[..., Any]]] = {}
@@ -299,6 +338,7 @@ class CacheCore(Generic[T, F]):
         version: str,
         write: bool = False,
         started_at: float | None = None,
+        correlation: str | None = None,
     ) -> tuple[Entry[T], T | None, bool]:
         """Cache ``item`` under ``key`` (and under its version when ``key`` is the latest).
 
@@ -312,8 +352,14 @@ class CacheCore(Generic[T, F]):
             version a strict read would refuse: that one is announced once it becomes valid).
         """
         entry = self.make_entry(item, now_t, clock_now)
+        entry.correlation = correlation
         servable = self.servable(item, clock_now)
         name = key[0]
+        item_name = getattr(item, "name", None)
+        if item_name == name and isinstance(item_name, str):
+            # the item's own string, not the caller's lowered copy: one name string per entry
+            name = item_name
+            key = (name, key[1])
         with self.lock:
             previous = self.entries.get((name, None)) if key[1] is None else None
             if (
@@ -336,10 +382,12 @@ class CacheCore(Generic[T, F]):
             old: T | None = None
             if key[1] is None and servable:
                 known = self._announced.get(name)
-                if known is None or known[0] != version:
-                    _put_bounded(self._announced, name, (version, item), self._bound)
+                if known is None or _version_of(known) != version:
+                    # the item stands for its version; if that is not ``version``, the text does
+                    mark: T | str = item if getattr(item, "version", "") == version else version
+                    _put_bounded(self._announced, name, mark, self._bound)
                     announce = known is not None or write
-                    old = known[1] if known is not None else None
+                    old = None if known is None or isinstance(known, str) else known
         if old is not None and not self.servable(old, clock_now):
             old = None
         return entry, old, announce
@@ -390,7 +438,7 @@ class CacheCore(Generic[T, F]):
                 self.entries.clear()
                 self._negative.clear()
                 self._backoff.clear()
-                self._announced = {n: (known[0], None) for n, known in self._announced.items()}
+                self._announced = {n: _version_of(known) for n, known in self._announced.items()}
                 return
             lowered = name.lower()
             for table in (self.entries, self._negative, self._backoff):
@@ -398,7 +446,7 @@ class CacheCore(Generic[T, F]):
                     del table[key]
             known = self._announced.get(lowered)
             if known is not None:
-                self._announced[lowered] = (known[0], None)
+                self._announced[lowered] = _version_of(known)
 
     def expire(self, name: str) -> None:
         """Make the next read of ``name``'s latest version revalidate (keeping what is known,
@@ -444,11 +492,28 @@ class CacheCore(Generic[T, F]):
             return Read(plan.step, plan.entry, None, flight, lead, wait)
 
     def land_item(
-        self, key: Key, flight: F, item: T, now_t: float, clock_now: datetime, started_at: float
+        self,
+        key: Key,
+        flight: F,
+        item: T,
+        now_t: float,
+        clock_now: datetime,
+        started_at: float,
+        correlation: str | None = None,
     ) -> tuple[Entry[T], T | None, bool]:
-        """A fetch of ``key`` returned ``item``: store it (see :meth:`store`), forget the flight."""
+        """A fetch of ``key`` returned ``item``: store it (see :meth:`store`), forget the flight.
+
+        :param correlation: the client request id of the fetch, kept on the entry for the
+            records of the hits it serves.
+        """
         stored = self.store(
-            key, item, now_t, clock_now, version=getattr(item, "version", ""), started_at=started_at
+            key,
+            item,
+            now_t,
+            clock_now,
+            version=getattr(item, "version", ""),
+            started_at=started_at,
+            correlation=correlation,
         )
         self.land(key, flight)
         return stored

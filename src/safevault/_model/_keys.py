@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509 import Certificate as X509Certificate
 from cryptography.x509 import load_der_x509_certificate
 
-from safevault._model._secret import freeze_tags
+from safevault._model._secret import freeze_tags, frozen_slots
 
 __all__ = ["Certificate", "CertificateWithKey", "Key", "PublicKey"]
 
@@ -39,7 +39,8 @@ def _iso(value: datetime | None) -> str:
     return "None" if value is None else value.isoformat()
 
 
-@dataclass(frozen=True, repr=False)
+@frozen_slots
+@dataclass(frozen=True, repr=False, slots=True)
 class Key:
     """One version of a key: its attributes and public JWK (Key Vault never returns a vault
     key's private part).
@@ -97,7 +98,8 @@ class Key:
         )
 
 
-@dataclass(frozen=True, repr=False)
+@frozen_slots
+@dataclass(frozen=True, repr=False, slots=True)
 class Certificate:
     """One version of a certificate.
 
@@ -140,7 +142,8 @@ class Certificate:
         return load_der_x509_certificate(self.cer)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@frozen_slots
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class CertificateWithKey(Certificate):
     """A certificate version with its private key and chain, as ``cryptography`` objects.
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import FrozenInstanceError, dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any, TypeVar, cast
 
 __all__ = ["Secret"]
+
+T = TypeVar("T")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -17,7 +20,39 @@ def freeze_tags(tags: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(tags)) if tags else _EMPTY
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+def frozen_slots(cls: type[T]) -> type[T]:
+    """Give a ``dataclass(frozen=True, slots=True)`` class the frozen ``__setattr__`` and
+    ``__delattr__`` it would have without slots.
+
+    Slots (no per-instance ``__dict__``: 48 bytes less for each version a cache holds) make
+    the dataclass a new class, while its generated methods still name the old one: assigning
+    an attribute that is not a field raises ``TypeError`` from ``super()`` instead of
+    ``FrozenInstanceError``. Apply above the ``@dataclass`` decorator.
+    """
+    names = frozenset(f.name for f in fields(cast(Any, cls)))
+
+    def __setattr__(self: Any, name: str, value: object) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    methods: dict[str, Callable[..., None]] = {
+        "__setattr__": __setattr__,
+        "__delattr__": __delattr__,
+    }
+    for method_name, method in methods.items():
+        method.__qualname__ = f"{cls.__qualname__}.{method_name}"
+        setattr(cls, method_name, method)
+    return cls
+
+
+@frozen_slots
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Secret:
     """One version of a secret, with its value.
 

@@ -38,7 +38,7 @@ from safevault._core._key_arguments import CertificateSpec
 from safevault._model._key_rotation import KeyRotation, format_duration, parse_duration
 from safevault._model._keys import Certificate, CertificateWithKey, Key
 from safevault._model._secret import freeze_tags
-from safevault._sdk._convert import utc
+from safevault._sdk._convert import shared, utc
 from safevault.errors import InvalidArgumentError, SafeVaultError
 
 __all__ = [
@@ -81,6 +81,7 @@ def public_jwk(jwk: Any) -> Mapping[str, Any]:
 def key_from_sdk(key: KeyVaultKey) -> Key:
     props = key.properties
     jwk = public_jwk(key.key)
+    created_on = utc(props.created_on)
     return Key(
         name=props.name or key.name or "",
         version=props.version or "",
@@ -89,8 +90,8 @@ def key_from_sdk(key: KeyVaultKey) -> Key:
         enabled=bool(props.enabled) if props.enabled is not None else True,
         not_before=utc(props.not_before),
         expires_on=utc(props.expires_on),
-        created_on=utc(props.created_on),
-        updated_on=utc(props.updated_on),
+        created_on=created_on,
+        updated_on=shared(utc(props.updated_on), created_on),
         tags=freeze_tags(props.tags),
         key=jwk,
     )
