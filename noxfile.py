@@ -140,7 +140,7 @@ def bench(session: nox.Session) -> None:
     )
     others = [
         f"{name}=bench/bench_{name}.py"
-        for name in ("crypto", "telemetry", "posture")
+        for name in ("crypto", "telemetry", "posture", "coldstart")
         if (ROOT / "bench" / f"bench_{name}.py").exists()
     ]
     session.run("python", "bench/collect.py", "BENCHMARKS.md", *others)

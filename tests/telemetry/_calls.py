@@ -214,6 +214,9 @@ VAULT_CALLS: dict[str, Call] = {
     "get_secret_versions": _call(
         lambda c: c.vault.get_secret_versions("s"), read("secret", "s"), setup=secret_s
     ),
+    "get_secrets": _call(
+        lambda c: c.vault.get_secrets(["s"]), {"safevault.object.kind": "secret"}, setup=secret_s
+    ),
     "preload": _call(
         lambda c: c.vault.preload("s"), {"safevault.object.kind": "secret"}, setup=secret_s
     ),

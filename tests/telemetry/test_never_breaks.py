@@ -180,6 +180,8 @@ def summary(result: Any) -> Any:
     """What a result says, without the random parts (version ids, generated values)."""
     if isinstance(result, list):
         return [summary(item) for item in result]
+    if isinstance(result, dict):  # get_secrets
+        return {name: summary(item) for name, item in result.items()}
     if hasattr(result, "steps"):  # RotationResult
         return ("rotation", result.rotated, [(s.step, s.outcome) for s in result.steps])
     if hasattr(result, "status") and hasattr(result, "kind"):  # ExpiryNotice
@@ -211,6 +213,7 @@ async def scenario(fake: FakeVault, vault: Any) -> list[tuple[str, Any]]:
     await step("near expiry", lambda: vault.get_secret("soon"))
     await step("versions", lambda: vault.get_secret_versions("s"))
     await step("preload", lambda: vault.preload("s", "soon"))
+    await step("get_secrets", lambda: vault.get_secrets(["s", "soon", "missing"], errors="return"))
     await step("call_with_secret", lambda: vault.call_with_secret("s", len, retry_on=(KeyError,)))
     await step("key miss", lambda: vault.get_key("k"))
     await step("key hit", lambda: vault.get_key("k"))

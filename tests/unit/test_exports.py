@@ -60,14 +60,21 @@ def test_twins_have_the_same_public_methods():
         return {n for n, _ in inspect.getmembers(cls) if not n.startswith("_")}
 
     assert public(safevault.Vault) == public(safevault.aio.Vault)
-    for name in ("get_secret", "set_secret", "get_secret_versions", "preload", "close"):
+    for name in (
+        "get_secret",
+        "get_secrets",
+        "set_secret",
+        "get_secret_versions",
+        "preload",
+        "close",
+    ):
         assert inspect.iscoroutinefunction(getattr(safevault.aio.Vault, name))
         assert not inspect.iscoroutinefunction(getattr(safevault.Vault, name))
     assert inspect.iscoroutinefunction(safevault.aio.get_secret)
 
 
 def test_signatures_match_between_twins():
-    for name in ("get_secret", "set_secret", "get_secret_versions", "__init__"):
+    for name in ("get_secret", "get_secrets", "set_secret", "get_secret_versions", "__init__"):
         sync = inspect.signature(getattr(safevault.Vault, name))
         aio = inspect.signature(getattr(safevault.aio.Vault, name))
         assert list(sync.parameters) == list(aio.parameters)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from safevault._async._shell import VaultShell
 from safevault._core._arguments import (
+    check_concurrency,
     check_content_type,
     check_duration,
+    check_errors,
     check_name,
+    check_names,
     check_secret_value,
     check_tags,
     check_version,
@@ -20,7 +23,7 @@ from safevault._core._validity import assess, resolve_create_window
 from safevault._model._secret import Secret
 from safevault._model._validity import Validity
 from safevault._sdk._convert import secret_from_sdk
-from safevault._shell._asyncio import run_all, settle
+from safevault._shell._asyncio import run_bounded, settle
 from safevault._telemetry import Operation
 from safevault.errors import InvalidArgumentError, ValidityError
 
@@ -28,10 +31,12 @@ __all__ = ["SecretsMixin"]
 
 T = TypeVar("T")
 FORCED_READ_INTERVAL = 30.0  # call_with_secret: forced re-reads of one name at most this often
+DEFAULT_CONCURRENCY = 16  # get_secrets, preload: reads in flight at once, by default
 
 
 class SecretsMixin(VaultShell):
-    """``get_secret``, ``get_secret_versions``, ``preload``, ``set_secret``, cache control."""
+    """``get_secret``, ``get_secrets``, ``get_secret_versions``, ``preload``, ``set_secret``,
+    ``call_with_secret``."""
 
     # -- secrets: reads -----------------------------------------------------------------
 
@@ -124,15 +129,102 @@ class SecretsMixin(VaultShell):
                     continue  # changed since the listing (disabled, or expired meanwhile)
             return results
 
+    @overload
+    async def get_secrets(
+        self,
+        names: Iterable[str],
+        *,
+        errors: Literal["raise"] = "raise",
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> dict[str, Secret]: ...
+
+    @overload
+    async def get_secrets(
+        self,
+        names: Iterable[str],
+        *,
+        errors: Literal["return"],
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> dict[str, Secret | Exception]: ...
+
+    async def get_secrets(
+        self,
+        names: Iterable[str],
+        *,
+        errors: str = "raise",
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> dict[str, Any]:
+        """Get many secrets at once: from the cache when fresh, the misses read concurrently.
+
+        Each name is read as :meth:`get_secret` reads it (same cache, single flight, expiry
+        policy, and one ``safevault.get_secret`` span per name, under this call's
+        ``safevault.get_secrets`` span). Cached names are served at once; the misses are
+        read at most ``max_concurrency`` at a time (16 by default; with the sync ``Vault``,
+        on that many threads at most, made for the call), so 100 cold names take about
+        ``ceil(100 / 16)`` round trips instead of 100. A failed read never stops the others.
+
+        Names are case-insensitive, as Key Vault's are: a name given twice, in any spelling,
+        is read once, and every spelling given is a key of the result, mapped to the same
+        secret (or the same exception). The result follows the order of ``names``.
+
+        Every argument is checked before any request is sent.
+
+        :param names: the secrets' names: a list (or any iterable) of str; a single str is
+            refused (pass ``["name"]``).
+        :keyword str errors: ``"raise"`` (default): wait for every read to finish, then
+            raise the failure of the first name, in the order given, that failed (the names
+            read meanwhile stay cached). ``"return"``: never raise for a read; a name that
+            failed maps to the exception :meth:`get_secret` would have raised.
+        :keyword int max_concurrency: how many reads may be in flight at once (16).
+        :returns: ``{name: Secret}`` in the order of ``names``; with ``errors="return"``,
+            ``{name: Secret or Exception}``.
+        :rtype: dict[str, ~safevault.Secret]
+        :raises InvalidArgumentError: a bad argument (a str for ``names``, an invalid name, an
+            unknown ``errors``, a ``max_concurrency`` below 1); nothing was sent.
+        :raises: with ``errors="raise"``, what :meth:`get_secret` raises for the first name
+            that failed (ExpiredError, ResourceNotFoundError, HttpResponseError ...).
+        """
+        listed = check_names(names)
+        mode = check_errors(errors)
+        limit = check_concurrency(max_concurrency)
+        with self._tel.operation("get_secrets", "secret"):
+            return await self._get_many(listed, mode, limit)
+
     async def preload(self, *names: str) -> None:
         """Warm the cache at start-up, reading ``names`` concurrently.
 
+        The path of :meth:`get_secrets` (at most 16 reads in flight): every read finishes,
+        then the first name, in the order given, that failed raises.
+
+        :raises InvalidArgumentError: an invalid name; nothing was sent.
         :raises: the first failure (ExpiredError, ResourceNotFoundError ...).
         """
-        for name in names:
-            check_name(name)
+        listed = check_names(names)
         with self._tel.operation("preload", "secret"):
-            await run_all([_bind(self.get_secret, name) for name in names])
+            await self._get_many(listed, "raise", DEFAULT_CONCURRENCY)
+
+    async def _get_many(self, names: list[str], errors: str, limit: int) -> dict[str, Any]:
+        """Read checked ``names``, each once whatever its case, ``limit`` misses at a time."""
+        first: dict[str, str] = {}  # lower-cased name -> its first spelling, in input order
+        for name in names:
+            first.setdefault(name.lower(), name)
+        outcomes: dict[str, Any] = {}
+        misses: list[str] = []
+        for key, name in first.items():
+            # get_secret's own hit path, served here: a fresh entry needs no worker
+            cached = self._cached(self._secret_cache, "get_secret", "secret", name, None)
+            if cached is None:
+                misses.append(name)
+            else:
+                outcomes[key] = cached
+        read = await run_bounded([_bind(self.get_secret, name) for name in misses], limit)
+        outcomes.update(zip([name.lower() for name in misses], read))
+        if errors == "raise":
+            for key in first:
+                failure = outcomes[key]
+                if isinstance(failure, Exception):
+                    raise failure  # a fresh object: get_secret raised it for this call
+        return {name: outcomes[name.lower()] for name in names}
 
     # -- secrets: writes ----------------------------------------------------------------
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from safevault._model._policy import MAX_DURATION
 from safevault.errors import InvalidArgumentError
 
 __all__ = [
+    "check_concurrency",
     "check_content_type",
     "check_duration",
+    "check_errors",
     "check_name",
+    "check_names",
     "check_secret_value",
     "check_tags",
     "check_version",
@@ -49,6 +52,47 @@ def check_name(name: object, kind: str = "secret") -> str:
             f"passed in its place): use 1-127 characters from 0-9, a-z, A-Z and '-'."
         )
     return name
+
+
+def check_names(names: object, kind: str = "secret") -> list[str]:
+    """``names`` as a list, each name checked: an iterable of names, never one bare str.
+
+    A str is refused although it is iterable: ``get_secrets("db-password")`` would read one
+    secret per character. Like :func:`check_name`, the message never quotes a value.
+    """
+    if isinstance(names, (str, bytes)):
+        raise InvalidArgumentError(
+            f"names must be an iterable of {kind} names, got one {type(names).__name__}: "
+            'pass a list of names, e.g. ["my-secret"], even for a single name.'
+        )
+    if not isinstance(names, Iterable):
+        raise InvalidArgumentError(
+            f"names must be an iterable of {kind} names (a list of str), "
+            f"got {type(names).__name__}."
+        )
+    listed = list(names)
+    for name in listed:
+        check_name(name, kind)
+    return listed
+
+
+def check_errors(errors: object) -> str:
+    """``errors`` of a batch read: ``"raise"`` or ``"return"``."""
+    if not isinstance(errors, str) or errors not in ("raise", "return"):
+        raise InvalidArgumentError(
+            'errors must be "raise" (raise the first failure once every read has finished) '
+            'or "return" (each name that failed maps to its exception).'
+        )
+    return errors
+
+
+def check_concurrency(value: object) -> int:
+    """``max_concurrency`` of a batch read: a positive int (reads in flight at once)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidArgumentError(
+            "max_concurrency must be a positive integer: how many reads may be in flight at once."
+        )
+    return value
 
 
 def check_version(version: object) -> str | None:

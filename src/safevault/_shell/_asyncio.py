@@ -24,7 +24,7 @@ __all__ = [
     "check_transport",
     "create_certificate",
     "interrupted",
-    "run_all",
+    "run_bounded",
     "settle",
     "sleep",
     "timed_out",
@@ -149,17 +149,42 @@ class Background:
         self._tasks = set()
 
 
-async def run_all(calls: Sequence[Callable[[], Awaitable[Any]]]) -> None:
-    """Run ``calls`` concurrently; raise the first failure."""
-    tasks = [asyncio.ensure_future(call()) for call in calls]
+async def run_bounded(calls: Sequence[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
+    """Run ``calls`` concurrently, at most ``limit`` at a time, in order of the list.
+
+    :returns: for each call, in order, its result or the exception it raised: a failure
+        stops no other call.
+
+    A fixed set of ``limit`` worker tasks (fewer for fewer calls) takes the calls one after
+    another; each task runs in a copy of the caller's context, so their spans join the
+    caller's trace. Cancelling the caller cancels the calls in progress, starts no more, and
+    returns once every worker has stopped (nothing is left running, nothing unretrieved).
+    """
+    if len(calls) <= 1:
+        return [await _outcome(call) for call in calls]
+    results: list[Any] = [None] * len(calls)
+    pending = iter(range(len(calls)))  # shared: each worker takes the next call
+
+    async def worker() -> None:
+        for index in pending:
+            results[index] = await _outcome(calls[index])
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, len(calls)))]
     try:
-        for task in asyncio.as_completed(tasks):
-            await task
+        await asyncio.gather(*workers)
     finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+    return results
+
+
+async def _outcome(call: Callable[[], Awaitable[Any]]) -> Any:
+    """The result of ``call()``, or the exception it raised."""
+    try:
+        return await call()
+    except Exception as error:
+        return error
 
 
 async def call_back(callback: Callable[..., Any], *args: Any) -> None:

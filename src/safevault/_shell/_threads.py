@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from azure.core.exceptions import ServiceRequestError
@@ -29,7 +29,7 @@ __all__ = [
     "check_transport",
     "create_certificate",
     "interrupted",
-    "run_all",
+    "run_bounded",
     "settle",
     "sleep",
     "timed_out",
@@ -160,19 +160,39 @@ def _log_failure(future: Future[Any]) -> None:
         _LOG.debug("safevault: background refresh failed: %s", type(future.exception()).__name__)
 
 
-def run_all(calls: Sequence[Callable[[], Any]]) -> None:
-    """Run ``calls`` concurrently on threads; raise the first failure."""
-    if not calls:
-        return
-    with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
-        # each call runs in a copy of the caller's context: its spans join the caller's trace
-        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
-        try:
-            for future in as_completed(futures):
-                future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+def run_bounded(calls: Sequence[Callable[[], Any]], limit: int) -> list[Any]:
+    """Run ``calls`` concurrently, at most ``limit`` at a time, in order of the list.
+
+    :returns: for each call, in order, its result or the exception it raised: a failure
+        stops no other call.
+
+    The calls run on a pool of at most ``limit`` threads made for this batch (none for a
+    single call, which runs in the caller's thread), each call in a copy of the caller's
+    context, so their spans join the caller's trace. Threads cannot be cancelled: when the
+    caller is interrupted (KeyboardInterrupt), the calls not started are dropped and those
+    in progress finish in their threads.
+    """
+    if len(calls) <= 1:
+        return [_outcome(call) for call in calls]
+    pool = ThreadPoolExecutor(
+        max_workers=min(limit, len(calls)), thread_name_prefix="safevault-read"
+    )
+    try:
+        futures = [pool.submit(contextvars.copy_context().run, _outcome, call) for call in calls]
+        results = [future.result() for future in futures]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)  # every call has finished: only lets the idle threads exit
+    return results
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    """The result of ``call()``, or the exception it raised."""
+    try:
+        return call()
+    except Exception as error:
+        return error
 
 
 def call_back(callback: Callable[..., Any], *args: Any) -> None:
