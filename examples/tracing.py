@@ -2,8 +2,10 @@
 
 Installs the OpenTelemetry SDK with a ``ConsoleSpanExporter``, turns on azure-core's native
 OpenTelemetry tracing, then reads a secret three times: a miss (one request, whose SDK and
-HTTP spans nest under ``safevault.get_secret``), a hit (no request, a span with no children)
-and a read that safevault refuses because the secret has expired.
+HTTP spans nest under ``safevault.get_secret``), a hit inside the application's own span (no
+request and no span of its own: one ``safevault.cache.hit`` event on the application's span,
+naming the client request id of the read that fetched the value) and a read that safevault
+refuses because the secret has expired.
 
 Runs against an in-process FakeVault, or against a real vault when SAFEVAULT_VAULT_URL is
 set (with DefaultAzureCredential: ``az login`` is enough; it needs secrets/get and
@@ -80,8 +82,9 @@ def main() -> None:
     with vault:
         print("--- 1. a miss: one request, the SDK's spans nest under safevault's")
         vault.get_secret(NAME)
-        print("--- 2. a hit: no request, no child span")
-        vault.get_secret(NAME)
+        print("--- 2. a hit: no request, no span; an event on the caller's span")
+        with trace.get_tracer("tracing-example").start_as_current_span("handle-request"):
+            vault.get_secret(NAME)
         print("--- 3. a refused read: the secret has expired")
         try:
             vault.get_secret(EXPIRED)

@@ -53,7 +53,8 @@ async def test_miss_hit_and_failure_spans_name_the_caller(
 ) -> None:
     fake.secret_client().set_secret("s", "value-s")
     fake.key_client().create_ec_key("k")
-    vault = make_vault(credential=jwt_credential, audit_principal=True)
+    # hits have spans of their own only with audit_hits
+    vault = make_vault(credential=jwt_credential, audit_principal=True, audit_hits=True)
     await run(vault.get_secret("s"))  # the first call: it fetches the token
     await run(vault.get_secret("s"))
     await run(vault.get_key("k"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -43,15 +44,18 @@ def test_every_rotation_step_span_is_on_the_page() -> None:
 def test_every_event_is_on_the_page() -> None:
     page = _page()
     events = _found(r'\.event\(\s*"(safevault\.[a-z_.]+)"')
-    assert {"safevault.read_refused", "safevault.stale_served"} <= events
+    events |= _found(r'HIT_EVENT = "(safevault\.[a-z_.]+)"')
+    assert {"safevault.read_refused", "safevault.stale_served", "safevault.cache.hit"} <= events
     missing = sorted(e for e in events if f"`{e}`" not in page)
     assert not missing, f"add these events to the page: {missing}"
 
 
 def test_every_metric_is_on_the_page() -> None:
     page = _page()
-    metrics = _found(r'create_(?:counter|histogram|observable_gauge)\(\s*"([a-z_.]+)"')
-    assert "safevault.object.time_to_expiry" in metrics
+    metrics = _found(
+        r'create_(?:counter|histogram|observable_gauge|observable_counter)\(\s*"([a-z_.]+)"'
+    )
+    assert {"safevault.object.time_to_expiry", "safevault.cache.requests"} <= metrics
     missing = sorted(m for m in metrics if f"`{m}`" not in page)
     assert not missing, f"add these metrics to the page: {missing}"
 
@@ -80,7 +84,11 @@ def test_the_example_prints_a_nested_trace() -> None:
     ids = {name: (span, parent) for name, span, parent in spans}
     assert ids["SecretClient.get_secret"][1] == ids["safevault.get_secret"][0]
     assert ids["safevault.get_secret"][1] == "-"
-    assert re.findall(r"^(\S+)  kind", hit, re.M) == ["safevault.get_secret"]
-    assert 'safevault.cache.result="hit"' in hit
+    # a hit has no span: one event on the caller's span, naming the fetch's client request id
+    assert re.findall(r"^(\S+)  kind", hit, re.M) == ["handle-request"]
+    (event,) = re.findall(r"^  event safevault\.cache\.hit (\{.*\})$", hit, re.M)
+    fetched = re.findall(r'^  az\.client_request_id="([^"]+)"', miss, re.M)
+    assert fetched and json.loads(event)["az.client_request_id"] == fetched[-1]
+    assert json.loads(event)["safevault.object.name"] == "tracing-example"
     assert "event safevault.read_refused" in refused
     assert "s3cr3t-value" not in done.stdout and "0ld-value" not in done.stdout

@@ -151,7 +151,7 @@ def _session(fake: FakeVault, flavor: str, name: str, value: str, tag: str) -> d
     """Write, miss and hit ``name`` with one vault; return what the spans should say."""
 
     async def aio() -> dict[str, Any]:
-        async with fake.aio_vault() as vault:
+        async with fake.aio_vault(audit_hits=True) as vault:
             written = await vault.set_secret(name, value, tags={"owner": tag})
             vault.invalidate(name)
             got = await vault.get_secret(name)
@@ -160,7 +160,7 @@ def _session(fake: FakeVault, flavor: str, name: str, value: str, tag: str) -> d
 
     if flavor == "aio":
         return asyncio.run(aio())
-    with fake.vault() as vault:
+    with fake.vault(audit_hits=True) as vault:  # the hit has a span of its own
         written = vault.set_secret(name, value, tags={"owner": tag})
         vault.invalidate(name)
         got = vault.get_secret(name)

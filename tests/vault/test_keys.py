@@ -256,7 +256,7 @@ def test_one_span_per_public_method_with_identifiers_only(fake, make_vault):
 
     exporter, _ = pipeline()
     exporter.clear()
-    vault = make_vault(cache=CachePolicy(jitter=0))
+    vault = make_vault(cache=CachePolicy(jitter=0), audit_hits=True)  # hits have spans
     key = vault.create_key("k")
     vault.get_key("k")
     vault.rotate_key("k")

@@ -39,7 +39,7 @@ def metric_points(metric_name):
 
 def test_miss_then_hit_spans(fake, make_vault, spans):
     fake.secret_client().set_secret("db", "value-xyz")
-    vault = make_vault(cache=CachePolicy(jitter=0))
+    vault = make_vault(cache=CachePolicy(jitter=0), audit_hits=True)
     vault.get_secret("db")
     vault.get_secret("db")
     got = finished(spans, "safevault.get_secret")
@@ -116,7 +116,7 @@ def test_sdk_spans_nest_under_safevault_span(fake, make_vault, spans):
     spans.clear()
     settings.tracing_enabled = True
     try:
-        vault = make_vault()
+        vault = make_vault(audit_hits=True)
         vault.get_secret("s")
         vault.get_secret("s")
     finally:

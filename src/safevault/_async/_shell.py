@@ -20,6 +20,7 @@ from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._sdk._credential import AsyncScopedCredential
 from safevault._sdk._failures import Failure, classify, fresh, retry_after_of, scrub
 from safevault._sdk._fork import register_fork_handler
+from safevault._sdk._requests import CLIENT_REQUEST
 from safevault._sdk._retry import AsyncBoundedRetryPolicy
 from safevault._shell._asyncio import (
     Background,
@@ -52,6 +53,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         timer: Callable[[], float] | None = None,
         allow_any_host: bool = False,
         audit_principal: bool = False,
+        audit_hits: bool = False,
         **client_kwargs: Any,
     ) -> None:
         super().__init__(
@@ -63,6 +65,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             allow_any_host=allow_any_host,
             audit_principal=audit_principal,
             client_kwargs=client_kwargs,
+            audit_hits=audit_hits,
         )
         if credential is not None:
             AsyncScopedCredential.check(credential)
@@ -126,7 +129,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         """The checked path of a read: through the cache, then the expiry policy."""
         try:
             item, result = await self._resolve(core, (name.lower(), version), fetch, op, kind, name)
-            Telemetry.cache_result(op, result)
+            Telemetry.cache_result(op, kind, result)
             return self._checked(core, kind, item, op, refuse)
         except ValidityError as error:
             Telemetry.refusal(op, kind, error.validity)
@@ -135,7 +138,11 @@ class VaultShell(VaultBase[Flight[Any]]):
     async def _remember_write(
         self, core: CacheCore[Any, Flight[Any]], name: str, item: Any
     ) -> None:
-        """Cache what this vault just wrote as the latest version, and tell subscribers."""
+        """Cache what this vault just wrote as the latest version, and tell subscribers.
+
+        The entry keeps the client request id of the write (the last request this context
+        sent), so the hits it serves point at the write's audit record.
+        """
         _, old, announce = core.store(
             (name.lower(), None),
             item,
@@ -143,6 +150,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._clock(),
             version=item.version,
             write=True,
+            correlation=CLIENT_REQUEST.get(),
         )
         if announce:
             await self._notify(core, name.lower(), old, item)
@@ -237,7 +245,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             await self._fly(core, key, fetch, flight, kind, name)
             if flight.error is None:
                 op.set_item(flight.value)
-                Telemetry.cache_result(op, "refresh")
+                Telemetry.cache_result(op, kind, "refresh")
             else:
                 op.fail(flight.error)
 
@@ -252,6 +260,7 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> None:
         """Lead one fetch: store its result or remember its failure, then release waiters."""
         started = self._timer()
+        request = CLIENT_REQUEST.set(None)
         try:
             item = await fetch()
         except Exception as error:
@@ -272,8 +281,11 @@ class VaultShell(VaultBase[Flight[Any]]):
             core.land(key, flight)
             flight.reject(interrupted())
             raise
+        finally:
+            correlation = CLIENT_REQUEST.get()
+            CLIENT_REQUEST.reset(request)
         entry, old, announce = core.land_item(
-            key, flight, item, self._timer(), self._clock(), started
+            key, flight, item, self._timer(), self._clock(), started, correlation
         )
         flight.resolve(entry.item)
         if announce:

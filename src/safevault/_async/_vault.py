@@ -35,6 +35,10 @@ class Vault(
     :keyword audit_principal: record the calling identity (the object id or app id from the
         access token's claims, decoded without trusting it, once per token) as
         ``enduser.id`` on every span. Off by default.
+    :keyword audit_hits: give every cache hit a span of its own (``safevault.<method>`` with
+        ``safevault.cache.result=hit``). Off by default: a hit is counted in
+        ``safevault.cache.requests`` and, inside a recording span, adds a
+        ``safevault.cache.hit`` event to it; a span per hit costs far more than the hit.
     :keyword client_kwargs: passed to every SDK client; see "Pass-through keywords" below.
     :raises VaultConfigurationError: a URL that is not a Key Vault's (anything but
         ``https://<name>.vault.azure.net[:port][/]`` or a sovereign cloud's suffix; a Managed

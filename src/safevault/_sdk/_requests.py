@@ -6,6 +6,11 @@ one call). It records ``safevault.vault.request.duration`` with the operation Ke
 API names for the request (``get_secret``, ``unwrap_key`` ...), found from the method and the
 path template, and the outcome: ``ok``, or the class of the error the SDK raises for the
 answer (``ResourceNotFoundError`` for a 404 ...) or the transport raised.
+
+It also leaves the client request id of the call (the ``x-ms-client-request-id`` header that
+azure-core's ``RequestIdPolicy`` sets, reused by the challenge and the retries of one call) in
+:data:`CLIENT_REQUEST` for the code that made the call: a cache entry keeps the id of the fetch
+that produced it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +27,10 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from safevault._telemetry import record_request
 
-__all__ = ["RequestTelemetryPolicy", "operation_of", "outcome_of"]
+__all__ = ["CLIENT_REQUEST", "RequestTelemetryPolicy", "operation_of", "outcome_of"]
+
+CLIENT_REQUEST: ContextVar[str | None] = ContextVar("safevault_client_request", default=None)
+_CLIENT_REQUEST_HEADER = "x-ms-client-request-id"
 
 _START = "safevault.request_started"
 _N = r"[^/]+"  # a name or a version id in a path
@@ -137,4 +146,5 @@ class RequestTelemetryPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         if started is None:
             return
         http = request.http_request
+        CLIENT_REQUEST.set(http.headers.get(_CLIENT_REQUEST_HEADER))
         record_request(operation_of(http.method, http.url), outcome, time.perf_counter() - started)

@@ -43,6 +43,7 @@ OWN_OPTIONS = (
     "timer",
     "allow_any_host",
     "audit_principal",
+    "audit_hits",
 )
 
 
@@ -95,11 +96,13 @@ class VaultBase(Generic[F]):
         allow_any_host: bool,
         audit_principal: bool,
         client_kwargs: Mapping[str, Any],
+        audit_hits: bool = False,
     ) -> None:
         check_client_keywords(client_kwargs, OWN_OPTIONS)
         for flag, value in (
             ("allow_any_host", allow_any_host),
             ("audit_principal", audit_principal),
+            ("audit_hits", audit_hits),
         ):
             if not isinstance(value, bool):
                 raise InvalidArgumentError(f"{flag} must be True or False.")
@@ -126,7 +129,7 @@ class VaultBase(Generic[F]):
         self._retry_options = {k: options.pop(k) for k in RETRY_DEFAULTS if k in options}
         self._client_options = options
         self._refresh_timeout = cache.refresh_timeout.total_seconds()
-        self._tel = Telemetry(self._location.host)
+        self._tel = Telemetry(self._location.host, audit_hits=audit_hits)
         # one cache per kind of object (the table in _core/_kinds); the shells' hot paths
         # reach theirs through an attribute
         self._caches: dict[str, CacheCore[Any, F]] = {
@@ -159,20 +162,23 @@ class VaultBase(Generic[F]):
         self._tel.principal = principal
 
     def _expiry_observations(self) -> Iterator[tuple[float, dict[str, str]]]:
-        """(seconds to expiry, attributes) of each cached latest version with an expiry."""
+        """(seconds to the soonest expiry, attributes) per kind among the cached latest
+        versions with an expiry: identifiers of the vault and the kind, never of an object."""
         now = self._clock()
         for kind, core in self._caches.items():
+            soonest = None
             for (_, version), entry in list(core.entries.items()):
                 expires_on = getattr(entry.item, "expires_on", None)
-                if version is not None or expires_on is None:
-                    continue
+                if (
+                    version is None
+                    and expires_on is not None
+                    and (soonest is None or expires_on < soonest)
+                ):
+                    soonest = expires_on
+            if soonest is not None:
                 yield (
-                    (expires_on - now).total_seconds(),
-                    {
-                        "safevault.vault.host": self._location.host,
-                        "safevault.object.kind": kind,
-                        "safevault.object.name": entry.item.name,
-                    },
+                    (soonest - now).total_seconds(),
+                    {"safevault.vault.host": self._location.host, "safevault.object.kind": kind},
                 )
 
     def _after_fork(self) -> None:
@@ -213,6 +219,8 @@ class VaultBase(Generic[F]):
             policy=self._expiry,
         )
         op.set_item(item, validity.value)
+        if validity is Validity.VALID or validity is Validity.NO_EXPIRY:
+            return item  # the common case: nothing to refuse, warn or record
         error = refusal(
             validity,
             self._expiry if refuse else _SERVE_INVALID,

@@ -113,7 +113,7 @@ class EncryptionMixin(KeysMixin):
         entry = self._key_cache.entries.get((name.lower(), None))
         if entry is not None and self._timer() < entry.hit_until:
             item: Key = entry.item
-            Telemetry.cache_result(op, "hit")
+            Telemetry.cache_result(op, "key", "hit")
             op.set_item(item, "valid" if item.expires_on is not None else "no_expiry")
             return item
         return self._read_key(op, name, None)
@@ -190,7 +190,7 @@ class EncryptionMixin(KeysMixin):
         slot = (ref.name.lower(), ref.version.lower())
         client = state.unwrappers.get(slot)
         if client is not None:
-            Telemetry.cache_result(op, "hit")
+            Telemetry.cache_result(op, "key", "hit")
             return client
         try:
             item, result = self._resolve(
@@ -212,7 +212,7 @@ class EncryptionMixin(KeysMixin):
                     f"Cannot decrypt: the vault refused the key id {ref.name!r}/{ref.version}."
                 ) from error
             raise
-        Telemetry.cache_result(op, result)
+        Telemetry.cache_result(op, "key", result)
         key: Key = item
         if key.key_type.removesuffix("-HSM") != "RSA":
             raise DecryptionError(

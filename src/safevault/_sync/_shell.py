@@ -21,6 +21,7 @@ from safevault._model._policy import CachePolicy, ExpiryPolicy
 from safevault._sdk._credential import ScopedCredential
 from safevault._sdk._failures import Failure, classify, fresh, retry_after_of, scrub
 from safevault._sdk._fork import register_fork_handler
+from safevault._sdk._requests import CLIENT_REQUEST
 from safevault._sdk._retry import BoundedRetryPolicy
 from safevault._shell._base import VaultBase
 from safevault._shell._threads import (
@@ -53,6 +54,7 @@ class VaultShell(VaultBase[Flight[Any]]):
         timer: Callable[[], float] | None = None,
         allow_any_host: bool = False,
         audit_principal: bool = False,
+        audit_hits: bool = False,
         **client_kwargs: Any,
     ) -> None:
         super().__init__(
@@ -64,6 +66,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             allow_any_host=allow_any_host,
             audit_principal=audit_principal,
             client_kwargs=client_kwargs,
+            audit_hits=audit_hits,
         )
         if credential is not None:
             ScopedCredential.check(credential)
@@ -127,14 +130,18 @@ class VaultShell(VaultBase[Flight[Any]]):
         """The checked path of a read: through the cache, then the expiry policy."""
         try:
             item, result = self._resolve(core, (name.lower(), version), fetch, op, kind, name)
-            Telemetry.cache_result(op, result)
+            Telemetry.cache_result(op, kind, result)
             return self._checked(core, kind, item, op, refuse)
         except ValidityError as error:
             Telemetry.refusal(op, kind, error.validity)
             raise
 
     def _remember_write(self, core: CacheCore[Any, Flight[Any]], name: str, item: Any) -> None:
-        """Cache what this vault just wrote as the latest version, and tell subscribers."""
+        """Cache what this vault just wrote as the latest version, and tell subscribers.
+
+        The entry keeps the client request id of the write (the last request this context
+        sent), so the hits it serves point at the write's audit record.
+        """
         _, old, announce = core.store(
             (name.lower(), None),
             item,
@@ -142,6 +149,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._clock(),
             version=item.version,
             write=True,
+            correlation=CLIENT_REQUEST.get(),
         )
         if announce:
             self._notify(core, name.lower(), old, item)
@@ -236,7 +244,7 @@ class VaultShell(VaultBase[Flight[Any]]):
             self._fly(core, key, fetch, flight, kind, name)
             if flight.error is None:
                 op.set_item(flight.value)
-                Telemetry.cache_result(op, "refresh")
+                Telemetry.cache_result(op, kind, "refresh")
             else:
                 op.fail(flight.error)
 
@@ -251,6 +259,7 @@ class VaultShell(VaultBase[Flight[Any]]):
     ) -> None:
         """Lead one fetch: store its result or remember its failure, then release waiters."""
         started = self._timer()
+        request = CLIENT_REQUEST.set(None)
         try:
             item = fetch()
         except Exception as error:
@@ -271,8 +280,11 @@ class VaultShell(VaultBase[Flight[Any]]):
             core.land(key, flight)
             flight.reject(interrupted())
             raise
+        finally:
+            correlation = CLIENT_REQUEST.get()
+            CLIENT_REQUEST.reset(request)
         entry, old, announce = core.land_item(
-            key, flight, item, self._timer(), self._clock(), started
+            key, flight, item, self._timer(), self._clock(), started, correlation
         )
         flight.resolve(entry.item)
         if announce:

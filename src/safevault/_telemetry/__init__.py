@@ -1,17 +1,22 @@
 """OpenTelemetry spans and metrics: identifiers only, never a value, never breaking a call.
 
 Tracer and meter are named ``"safevault"``. Every public call makes one span
-``safevault.<method>``; a cache hit's span is started and ended without being made current
-(it has no children and this keeps the hit path cheap), every other call's span is current
-so the Azure SDK's own spans nest under it. A failure inside telemetry is logged at debug
-level and swallowed.
+``safevault.<method>``, current so the Azure SDK's own spans nest under it; except a cache
+hit, which makes no span (unless the vault was built with ``audit_hits=True``): it is counted
+in process and, when the caller's current span is recording, adds one ``safevault.cache.hit``
+event to it. ``safevault.cache.requests`` is an observable counter that reports the in-process
+counts at collection time, so a hit makes no call into the metrics SDK. No metric attribute
+holds an object's name or version. A failure inside telemetry is logged at debug level and
+swallowed.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -24,9 +29,13 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from safevault._version import __version__
 
 __all__ = [
+    "CLIENT_REQUEST_ID",
+    "HIT_EVENT",
     "ExpiryObserved",
     "Operation",
     "Telemetry",
+    "cache_counts",
+    "count",
     "error_type",
     "record_request",
     "unwatch_expiry",
@@ -37,9 +46,6 @@ _LOG = logging.getLogger("safevault")
 TRACER = trace.get_tracer("safevault", __version__)
 METER = metrics.get_meter("safevault", __version__)
 
-CACHE_REQUESTS = METER.create_counter(
-    "safevault.cache.requests", unit="{request}", description="Reads by cache result."
-)
 REQUEST_DURATION = METER.create_histogram(
     "safevault.vault.request.duration", unit="s", description="Duration of requests to the vault."
 )
@@ -56,14 +62,69 @@ ROTATION_RUNS = METER.create_counter(
     "safevault.rotation.runs", unit="{run}", description="rotate_secret calls by outcome."
 )
 
-# a hit span's attributes, built on the first hit of each cache entry (and gone with it)
-_HIT_ATTRIBUTES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-_RESULT_ATTRS: Mapping[str, Mapping[str, str]] = {
-    r: {"result": r} for r in ("hit", "miss", "stale", "refresh")
-}
-_HIT = _RESULT_ATTRS["hit"]
 _SPAN_NAMES: dict[str, str] = {}
+
+CLIENT_REQUEST_ID = "az.client_request_id"  # azure-core's name for x-ms-client-request-id
+HIT_EVENT = "safevault.cache.hit"
+
+# -- safevault.cache.requests: counted in process, reported at collection time -----------------
+#
+# One ``itertools.count`` per (kind, result): ``next()`` on it is a single C call, atomic under
+# the GIL, so threads count without a lock and without calling the metrics SDK.
+
+_KINDS = ("secret", "key", "certificate")
+_RESULTS = ("hit", "miss", "stale", "refresh")
+_COUNTS: dict[tuple[str, str], Iterator[int]] = {}
+HITS: dict[str, Iterator[int]] = {}  # kind -> the hit counter (the hit path's shortcut)
+
+
+def _reset_counts() -> None:
+    """Start every count at zero (at import, and in a child process after ``os.fork``)."""
+    _COUNTS.clear()
+    for kind in _KINDS:
+        for result in _RESULTS:
+            _COUNTS[kind, result] = itertools.count()
+        HITS[kind] = _COUNTS[kind, "hit"]
+
+
+_reset_counts()
+if hasattr(os, "register_at_fork"):  # a child reports its own reads, not its parent's
+    os.register_at_fork(after_in_child=_reset_counts)
+
+
+def _value(counter: Iterator[int]) -> int:
+    """The next value ``counter`` would give (= how many times it was advanced), unadvanced."""
+    return int(repr(counter)[6:-1])  # "count(N)"
+
+
+def count(kind: str, result: str) -> None:
+    """Count one read of ``kind`` with cache ``result`` (hit, miss, stale, refresh)."""
+    counter = _COUNTS.get((kind, result))
+    if counter is None:  # an unknown pair: counted all the same (setdefault is atomic)
+        counter = _COUNTS.setdefault((kind, result), itertools.count())
+    next(counter)
+
+
+def cache_counts() -> dict[tuple[str, str], int]:
+    """The in-process counts by (kind, result) since start (or the fork), zeros left out."""
+    counts = {key: _value(counter) for key, counter in list(_COUNTS.items())}
+    return {key: n for key, n in counts.items() if n}
+
+
+def _observe_cache_requests(options: CallbackOptions) -> Iterable[Observation]:
+    try:
+        for (kind, result), n in cache_counts().items():
+            yield Observation(n, {"kind": kind, "result": result})
+    except Exception:  # pragma: no cover - defensive
+        _LOG.debug("telemetry: cache.requests callback failed", exc_info=True)
+
+
+CACHE_REQUESTS = METER.create_observable_counter(
+    "safevault.cache.requests",
+    callbacks=[_observe_cache_requests],
+    unit="{request}",
+    description="Reads by kind and cache result (counted in process, reported at collection).",
+)
 
 
 def _tracing_configured() -> bool:
@@ -185,18 +246,23 @@ class Operation:
         self.end(exc)
 
 
+_NO_OPERATION = Operation(None, None)
+
+
 class Telemetry:
     """Telemetry for one vault: its host goes on every span.
 
     ``principal`` is the calling identity (``enduser.id``) when the vault was built with
-    ``audit_principal=True``: set once per token by the credential wrapper.
+    ``audit_principal=True``: set once per token by the credential wrapper. ``audit_hits``
+    (``Vault(audit_hits=True)``) gives every cache hit a span of its own.
     """
 
-    __slots__ = ("host", "principal")
+    __slots__ = ("audit_hits", "host", "principal")
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, *, audit_hits: bool = False) -> None:
         self.host = host
         self.principal: str | None = None
+        self.audit_hits = audit_hits
 
     def _base(self, kind: str, name: str) -> dict[str, Any]:
         attrs = {
@@ -209,32 +275,65 @@ class Telemetry:
         return attrs
 
     def hit(self, method: str, kind: str, entry: Any) -> None:
-        """Record a cache hit: the hit counter, and a span that is never made current.
+        """Record a cache hit: counted in process; an event on the caller's recording span.
 
-        The hit path's cost: no span at all while no TracerProvider is installed; otherwise
-        the span's attributes are built once per cache entry and handed to ``start_span``.
+        With ``audit_hits`` the hit has a span of its own instead (never made current: it has
+        no children). The attributes are built on an entry's first recorded hit and kept on
+        it (``entry.audit``). Nothing more while no TracerProvider is installed.
         """
         try:
-            CACHE_REQUESTS.add(1, _HIT)
+            next(HITS[kind])
             if not _tracing_configured():
-                return  # the API's no-op tracer: a span nobody can see, not worth 0.3 us
-            attrs = _HIT_ATTRIBUTES.get(entry)
-            if attrs is None:
-                item = entry.item
-                attrs = self._base(kind, item.name)
-                attrs.update(item_attributes(item))
-                attrs["safevault.cache.result"] = "hit"
-                attrs["safevault.validity"] = "valid" if item.expires_on else "no_expiry"
-                _HIT_ATTRIBUTES[entry] = attrs
-            # given at the start, the attributes are copied once, without the span's lock
-            TRACER.start_span(_SPAN_NAMES.get(method) or span_name(method), attributes=attrs).end()
+                return  # the API's no-op tracer: nobody can see a span or an event
+            if self.audit_hits:
+                attrs = entry.audit
+                if attrs is None:
+                    attrs = entry.audit = self._hit_span_attributes(kind, entry)
+                TRACER.start_span(
+                    _SPAN_NAMES.get(method) or span_name(method), attributes=attrs
+                ).end()
+                return
+            span = trace.get_current_span()
+            if span.is_recording():
+                attrs = entry.audit
+                if attrs is None:
+                    attrs = entry.audit = self._hit_event_attributes(kind, entry)
+                span.add_event(HIT_EVENT, attrs)
         except Exception:
-            _LOG.debug("telemetry: hit span failed", exc_info=True)
+            _LOG.debug("telemetry: hit record failed", exc_info=True)
+
+    def _hit_event_attributes(self, kind: str, entry: Any) -> dict[str, Any]:
+        item = entry.item
+        attrs: dict[str, Any] = {
+            "safevault.vault.host": self.host,
+            "safevault.object.kind": kind,
+            "safevault.object.name": item.name,
+            "safevault.object.version": item.version,
+        }
+        if entry.correlation is not None:
+            attrs[CLIENT_REQUEST_ID] = entry.correlation
+        return attrs
+
+    def _hit_span_attributes(self, kind: str, entry: Any) -> dict[str, Any]:
+        item = entry.item
+        attrs = self._base(kind, item.name)
+        attrs.update(item_attributes(item))
+        attrs["safevault.cache.result"] = "hit"
+        attrs["safevault.validity"] = "valid" if item.expires_on else "no_expiry"
+        if entry.correlation is not None:
+            attrs[CLIENT_REQUEST_ID] = entry.correlation
+        return attrs
 
     def operation(
         self, method: str, kind: str | None = None, name: str | None = None, **attrs: Any
     ) -> Operation:
-        """Start the current span of a public call (use as a context manager)."""
+        """Start the current span of a public call (use as a context manager).
+
+        While no TracerProvider is installed every span is the API's no-op: the call gets a
+        shared operation that records nothing, without touching the context.
+        """
+        if not _tracing_configured():
+            return _NO_OPERATION
         try:
             attributes: dict[str, Any] = {"safevault.vault.host": self.host}
             if self.principal is not None:
@@ -256,11 +355,11 @@ class Telemetry:
             return Operation(None, None)
 
     @staticmethod
-    def cache_result(op: Operation, result: str) -> None:
+    def cache_result(op: Operation, kind: str, result: str) -> None:
         op.set("safevault.cache.result", result)
         try:
-            CACHE_REQUESTS.add(1, _RESULT_ATTRS[result])
-        except Exception:
+            count(kind, result)
+        except Exception:  # pragma: no cover - defensive
             _LOG.debug("telemetry: counter failed", exc_info=True)
 
     @staticmethod
@@ -304,7 +403,11 @@ class ExpiryObserved(Protocol):
     """What the time-to-expiry gauge reads from a vault."""
 
     def _expiry_observations(self) -> Iterable[tuple[float, dict[str, str]]]:
-        """(seconds to expiry, attributes) of each cached latest version with an expiry."""
+        """(seconds to expiry, attributes) of cached latest versions with an expiry.
+
+        The attributes name the vault's host and the object kind only (never a name or a
+        version): the gauge reports the smallest value per attribute set.
+        """
         ...
 
 
@@ -325,17 +428,23 @@ def unwatch_expiry(vault: ExpiryObserved) -> None:
 
 
 def _observe_expiry(options: CallbackOptions) -> Iterable[Observation]:
+    soonest: dict[tuple[tuple[str, str], ...], float] = {}
     for vault in list(_WATCHED):
         try:
             for seconds, attributes in vault._expiry_observations():
-                yield Observation(seconds, attributes)
+                key = tuple(sorted(attributes.items()))
+                if seconds < soonest.get(key, float("inf")):
+                    soonest[key] = seconds
         except Exception:
             _LOG.debug("telemetry: time_to_expiry callback failed", exc_info=True)
+    for key, seconds in soonest.items():
+        yield Observation(seconds, dict(key))
 
 
 TIME_TO_EXPIRY = METER.create_observable_gauge(
     "safevault.object.time_to_expiry",
     callbacks=[_observe_expiry],
     unit="s",
-    description="Seconds until the cached latest version of each object expires.",
+    description="Seconds until the soonest expiry among the cached latest versions, per vault "
+    "and kind.",
 )
