@@ -60,6 +60,9 @@ def _unpack_request_id(number: int) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
+_SERVABLE = (Validity.VALID, Validity.EXPIRING, Validity.NO_EXPIRY)
+
+
 class Entry(Generic[T]):
     """One cached object version and the instants (timer seconds) that govern it.
 
@@ -234,8 +237,13 @@ class CacheCore(Generic[T, F]):
 
     # -- decisions -------------------------------------------------------------------------
 
-    def make_entry(self, item: T, now_t: float, clock_now: datetime) -> Entry[T]:
-        """An entry for ``item`` fetched at ``now_t``, with a jittered ttl."""
+    def make_entry(
+        self, item: T, now_t: float, clock_now: datetime, validity: Validity | None = None
+    ) -> Entry[T]:
+        """An entry for ``item`` fetched at ``now_t``, with a jittered ttl.
+
+        :param validity: ``item``'s validity at ``clock_now`` when the caller has it.
+        """
         jitter = self.policy.jitter
         ttl = self._ttl * (1.0 + jitter * (2.0 * self._random() - 1.0)) if jitter else self._ttl
         fresh_until = now_t + ttl
@@ -246,13 +254,8 @@ class CacheCore(Generic[T, F]):
         refresh_at = now_t + REFRESH_AHEAD_AT * ttl if self.policy.refresh_ahead else fresh_until
         refresh_at = min(refresh_at, fresh_until)
         stale_until = max(fresh_until, min(fresh_until + self._max_stale, expiry_at))
-        validity = assess(
-            enabled=getattr(item, "enabled", True),
-            not_before=getattr(item, "not_before", None),
-            expires_on=expires_on,
-            now=clock_now,
-            policy=self.expiry,
-        )
+        if validity is None:
+            validity = self._assess(item, clock_now)
         if validity in (Validity.VALID, Validity.NO_EXPIRY):
             hit_until = min(refresh_at, expiry_at - self._warn_before)
         else:
@@ -271,15 +274,18 @@ class CacheCore(Generic[T, F]):
             wall_until=wall_until,
         )
 
-    def servable(self, item: Any, clock_now: datetime) -> bool:
-        """True when a strict read would return ``item`` now (enabled, inside its window)."""
+    def _assess(self, item: Any, clock_now: datetime) -> Validity:
         return assess(
             enabled=getattr(item, "enabled", True),
             not_before=getattr(item, "not_before", None),
             expires_on=getattr(item, "expires_on", None),
             now=clock_now,
             policy=self.expiry,
-        ) in (Validity.VALID, Validity.EXPIRING, Validity.NO_EXPIRY)
+        )
+
+    def servable(self, item: Any, clock_now: datetime) -> bool:
+        """True when a strict read would return ``item`` now (enabled, inside its window)."""
+        return self._assess(item, clock_now) in _SERVABLE
 
     def plan(self, key: Key, now_t: float) -> Plan[T]:
         """Decide how a read of ``key`` that missed the fast path proceeds."""
@@ -339,8 +345,11 @@ class CacheCore(Generic[T, F]):
         write: bool = False,
         started_at: float | None = None,
         correlation: str | None = None,
+        flight: F | None = None,
     ) -> tuple[Entry[T], T | None, bool]:
         """Cache ``item`` under ``key`` (and under its version when ``key`` is the latest).
+
+        :param flight: the flight that fetched ``item``, forgotten under the same lock.
 
         :param write: the item was just written through this vault (always a new latest).
         :param started_at: when the fetch that produced ``item`` was sent: a fetch sent
@@ -351,9 +360,11 @@ class CacheCore(Generic[T, F]):
             of a new latest version (once per version; not on the first read; never of a
             version a strict read would refuse: that one is announced once it becomes valid).
         """
-        entry = self.make_entry(item, now_t, clock_now)
+        validity = self._assess(item, clock_now)
+        entry = self.make_entry(item, now_t, clock_now, validity)
         entry.correlation = correlation
-        servable = self.servable(item, clock_now)
+        servable = validity in _SERVABLE
+        landed = key  # the flight's key (below, ``key`` may take the item's name string)
         name = key[0]
         item_name = getattr(item, "name", None)
         if item_name == name and isinstance(item_name, str):
@@ -361,6 +372,8 @@ class CacheCore(Generic[T, F]):
             name = item_name
             key = (name, key[1])
         with self.lock:
+            if flight is not None:
+                self._land_locked(landed, flight)
             previous = self.entries.get((name, None)) if key[1] is None else None
             if (
                 key[1] is None
@@ -506,7 +519,7 @@ class CacheCore(Generic[T, F]):
         :param correlation: the client request id of the fetch, kept on the entry for the
             records of the hits it serves.
         """
-        stored = self.store(
+        return self.store(
             key,
             item,
             now_t,
@@ -514,9 +527,8 @@ class CacheCore(Generic[T, F]):
             version=getattr(item, "version", ""),
             started_at=started_at,
             correlation=correlation,
+            flight=flight,
         )
-        self.land(key, flight)
-        return stored
 
     def land_failure(
         self,
@@ -549,10 +561,13 @@ class CacheCore(Generic[T, F]):
     def land(self, key: Key, flight: F) -> None:
         """Forget a finished flight."""
         with self.lock:
-            if self.flights.get(key) is flight:
-                del self.flights[key]
-                self._flight_started.pop(key, None)
-                self._overdue.discard(key)
+            self._land_locked(key, flight)
+
+    def _land_locked(self, key: Key, flight: F) -> None:
+        if self.flights.get(key) is flight:
+            del self.flights[key]
+            self._flight_started.pop(key, None)
+            self._overdue.discard(key)
 
     # -- change subscribers ----------------------------------------------------------------
 

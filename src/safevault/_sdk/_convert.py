@@ -47,7 +47,7 @@ def _window(
     from the model's mapping when it has one, else through the public properties.
     """
     data = getattr(getattr(props, "_attributes", None), "_data", None)
-    if isinstance(data, Mapping):
+    if type(data) is dict or isinstance(data, Mapping):  # the ABC check only when not a dict
         enabled = data.get("enabled")
         created = data.get("created")
         updated = data.get("updated")

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from safevault._telemetry import record_request
+from safevault._telemetry import measuring_requests, record_request
 
 __all__ = ["CLIENT_REQUEST", "RequestTelemetryPolicy", "operation_of", "outcome_of"]
 
@@ -147,4 +147,6 @@ class RequestTelemetryPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
             return
         http = request.http_request
         CLIENT_REQUEST.set(http.headers.get(_CLIENT_REQUEST_HEADER))
+        if not measuring_requests():
+            return  # the histogram is the API's no-op: naming the operation would be wasted
         record_request(operation_of(http.method, http.url), outcome, time.perf_counter() - started)

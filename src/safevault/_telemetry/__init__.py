@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
+from opentelemetry.metrics import _internal as _metrics_api
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from safevault._version import __version__
@@ -37,6 +38,7 @@ __all__ = [
     "cache_counts",
     "count",
     "error_type",
+    "measuring_requests",
     "record_request",
     "unwatch_expiry",
     "watch_expiry",
@@ -135,6 +137,15 @@ def _tracing_configured() -> bool:
     every hit makes its (no-op) span as before.
     """
     return getattr(trace, "_TRACER_PROVIDER", True) is not None
+
+
+def _metrics_configured() -> bool:
+    """False while no MeterProvider is installed: every instrument is the API's no-op.
+
+    Reads the API's global, as :func:`_tracing_configured` does; should the API ever drop
+    it, this answers True and every measurement is made as before.
+    """
+    return getattr(_metrics_api, "_METER_PROVIDER", True) is not None
 
 
 def span_name(method: str) -> str:
@@ -385,6 +396,12 @@ class Telemetry:
             ROTATION_RUNS.add(1, {"outcome": outcome})
         except Exception:
             _LOG.debug("telemetry: counter failed", exc_info=True)
+
+
+def measuring_requests() -> bool:
+    """Whether a request's duration is recorded at all (a MeterProvider is installed): the
+    pipeline policy names the operation only then."""
+    return _metrics_configured()
 
 
 def record_request(operation: str, outcome: str, seconds: float) -> None:
