@@ -11,6 +11,7 @@ Sync and async (``flavor``), through the real SDK clients on FakeVault.
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from datetime import timedelta
@@ -331,3 +332,32 @@ async def test_no_metric_attribute_holds_a_name_or_a_version(
         "safevault.validity.expiring_reads",
         "safevault.object.time_to_expiry",
     } <= seen
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_counts_its_own_hits_only(fake: FakeVault) -> None:
+    """Counts are cumulative per process: a child reports its own reads, not its parent's."""
+    from safevault._telemetry import cache_counts
+
+    name = unique("sec")
+    _make(fake, "secret", name)
+    with fake.vault() as vault:
+        vault.get_secret(name)
+        vault.get_secret(name)
+        assert cache_counts().get(("secret", "hit"), 0) >= 1
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report its counts before and after one hit, then leave
+            try:
+                before = cache_counts().get(("secret", "hit"), 0)
+                vault.get_secret(name)
+                after = cache_counts().get(("secret", "hit"), 0)
+                os.write(write, f"{before} {after}".encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            reported = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        assert status == 0
+        assert reported == "0 1"
